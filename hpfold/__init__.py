@@ -1,0 +1,34 @@
+"""hpfold: HP lattice proteins — exact enumeration, sampling and energy landscapes.
+
+Public names are imported lazily so that ``import hpfold`` stays fast and
+compiles nothing.
+"""
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Lattice": "hpfold.lattice",
+    "get_lattice": "hpfold.lattice",
+    "EnergyModel": "hpfold.sequence",
+    "HP": "hpfold.sequence",
+    "HPNX": "hpfold.sequence",
+    "parse_sequence": "hpfold.sequence",
+    "Conformation": "hpfold.conformation",
+    "enumerate_conformations": "hpfold.enumerate",
+    "EnumerationResult": "hpfold.enumerate",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hpfold' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)
