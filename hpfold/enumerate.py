@@ -106,6 +106,7 @@ class EnumerationResult:
     conformations: np.ndarray | None = field(default=None, repr=False)
     conformation_energies: np.ndarray | None = field(default=None, repr=False)
     conformation_weights: np.ndarray | None = field(default=None, repr=False)
+    compile_seconds: float = 0.0
 
     @property
     def n_conformations(self) -> int:
@@ -408,6 +409,7 @@ def enumerate_conformations(sequence, lattice="square", model="HP", *, ground_st
     """
     plan = plan or plan_enumeration(sequence, lattice, model)
     old_threads = numba.get_num_threads()
+    requested = threads
     threads = old_threads if threads is None else int(threads)
     if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
         raise ValueError(f"threads must be between 1 and {numba.config.NUMBA_NUM_THREADS}")
@@ -419,13 +421,15 @@ def enumerate_conformations(sequence, lattice="square", model="HP", *, ground_st
         raise EnumerationTooLarge(
             f"enumerating {plan.n} monomers on {plan.lattice} is estimated at {count:.3g} conformations and "
             f"{_human(seconds)} on {threads} thread(s); use --force (force=True) to run it anyway")
-    if count < 2e7:
-        threads = 1  # too small to pay for compiling the parallel kernel
+    if requested is None and count < 5e9:
+        threads = 1  # a few seconds serially: not worth compiling the (uncached) parallel kernel
     numba.set_num_threads(threads)
     try:
+        compile_seconds = _warm_kernels(plan)
         t0 = time.perf_counter()
         parts = _run_batches(plan, progress, seconds)
         result = merge_counts(plan, parts, time.perf_counter() - t0, threads)
+        result.compile_seconds = compile_seconds
         if ground_states or energy_cutoff is not None:
             cutoff = result.ground_energy if energy_cutoff is None else max(int(energy_cutoff), result.ground_energy)
             dirs, energies, weights = collect_conformations(plan, parts, cutoff)
@@ -440,6 +444,17 @@ def enumerate_conformations(sequence, lattice="square", model="HP", *, ground_st
     log.info("enumerated %s on %s: %d conformations in %.3f s", plan.sequence, plan.lattice,
              result.n_conformations, result.seconds)
     return result
+
+
+def _warm_kernels(plan) -> float:
+    """Compile (or load from cache) the kernels this plan will use; return the seconds it took."""
+    t0 = time.perf_counter()
+    empty = ShardCounts(0, np.zeros((0, plan.n_levels), np.int64), np.zeros((0, plan.n_levels), np.int64),
+                        np.zeros((0, plan.n_levels), np.int64))
+    tiny = EnumerationPlan(**{**plan.__dict__, "prefixes": plan.prefixes[:0]})
+    enumerate_shards(tiny)
+    collect_conformations(tiny, [empty], 0)
+    return time.perf_counter() - t0
 
 
 def _run_batches(plan, progress, expected_seconds):

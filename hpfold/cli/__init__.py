@@ -1,0 +1,66 @@
+"""The ``hpfold`` command line: argparse subcommands that call the same functions a script would.
+
+Each subcommand lives in its own module ``hpfold/cli/<name>_cmd.py`` with two
+functions: ``add_parser(subparsers)`` and ``run(args) -> int``.  Modules are
+imported when the parser is built; they must import numba-heavy code only
+inside ``run``.  Bad input raises ``ValueError`` (or ``OSError``) and becomes a
+one-line message with exit status 2; Ctrl-C exits with 130.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from .. import __version__
+
+#: subcommand modules, in the order they appear in ``hpfold --help``
+SUBCOMMANDS = ["enumerate", "sample", "info", "landscape", "dos", "thermo", "demo", "bench"]
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hpfold", description="HP lattice proteins: exact enumeration, sampling and energy landscapes.")
+    parser.add_argument("--version", action="version", version=f"hpfold {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress to stderr (-vv: debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"hpfold.cli.{name}_cmd")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"hpfold.cli.{name}_cmd":
+                continue  # not written yet
+            raise
+        p = module.add_parser(sub)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else logging.INFO,
+                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("hpfold: interrupted", file=sys.stderr)
+        return 130
+    except (CliError, ValueError, OSError, KeyError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"hpfold {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+
+
+def main_exit():
+    """Console-script entry point."""
+    sys.exit(main())
