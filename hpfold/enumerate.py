@@ -17,7 +17,8 @@ import numba
 import numpy as np
 
 from ._data import saw_counts
-from ._kernels.enumeration import kernels_for
+from ._kernels.enumeration import (collect_shards_parallel, collect_shards_serial, enumerate_shards_parallel,
+                                  enumerate_shards_serial)
 from .lattice import encode_directions, get_lattice
 from .sequence import get_model, parse_sequence
 
@@ -66,12 +67,11 @@ class EnumerationPlan:
     def n_shards(self) -> int:
         return len(self.prefixes)
 
-    def kernels(self):
-        """(prefix, shards_serial, shards_parallel, collect_serial, collect_parallel) for this plan."""
-        return kernels_for(len(self.offsets), self.emission.shape[1])
-
     def kernel_args(self):
-        return (self.n, self.offsets, self.grid_template, self.center, self.reads, self.emits, self.emission,
+        stride = self.emission.shape[1] + 1
+        grid_offsets = tuple(int(o) * stride for o in self.offsets)  # a tuple: its length is compiled in
+        channels = (0,) * self.emission.shape[1]
+        return (self.n, grid_offsets, channels, self.grid_template, self.center, self.reads, self.emits, self.emission,
                 self.pred_correction, self.valid, self.nxt, self.order, self.e_offset)
 
 
@@ -268,7 +268,7 @@ def plan_enumeration(sequence, lattice="square", model="HP", target_shards=None)
 def enumerate_shards(plan: EnumerationPlan, start: int = 0, stop: int | None = None) -> ShardCounts:
     """Count shards ``start:stop`` of a plan (threads via numba ``prange``). Exact, thread-count independent."""
     stop = plan.n_shards if stop is None else stop
-    kernel = plan.kernels()[2] if _use_threads() else plan.kernels()[1]
+    kernel = enumerate_shards_parallel if _use_threads() else enumerate_shards_serial
     fast, weighted, classes = kernel(plan.prefixes[start:stop], *plan.kernel_args(), plan.n_levels)
     return ShardCounts(start, fast, weighted, classes)
 
@@ -309,7 +309,7 @@ def collect_conformations(plan: EnumerationPlan, parts, cutoff: int):
     dirs = np.zeros((total, plan.n - 1), dtype=np.int8)
     energies = np.zeros(total, dtype=np.int64)
     weights = np.zeros(total, dtype=np.int64)
-    kernel = plan.kernels()[4] if _use_threads() else plan.kernels()[3]
+    kernel = collect_shards_parallel if _use_threads() else collect_shards_serial
     kernel(plan.prefixes, starts, *plan.kernel_args(), plan.n_levels, int(cutoff),
                             dirs, energies, weights)
     return dirs, energies, weights
