@@ -1,0 +1,105 @@
+"""``hpfold info``: a readable summary of an hpfold HDF5 file (trajectory or enumeration)."""
+from __future__ import annotations
+
+import json
+
+
+def add_parser(sub):
+    p = sub.add_parser("info", help="summarise an hpfold HDF5 file (trajectory or enumeration result)",
+                       description="Print what an hpfold HDF5 file holds: chain, lattice, frames, replicas, "
+                                   "energies, checkpoint and versions.")
+    p.add_argument("file", metavar="FILE", help="an .h5 file written by hpfold sample -o or hpfold enumerate -o")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def run(args) -> int:
+    from ..io.summary import describe_file
+
+    info = describe_file(args.file)
+    print(json.dumps(info) if args.json else format_info(info))
+    return 0
+
+
+def format_info(info: dict) -> str:
+    """Format the dict of :func:`hpfold.io.summary.describe_file` as aligned text."""
+    rows = [
+        ("file", f"{info['path']}  ({_size(info['file_bytes'])})"),
+        ("kind", f"{info['kind']}  (hpfold format {info['format_version']}, H5MD {info['h5md_version']})"),
+        ("sequence", f"{info['sequence']}  ({info['n_monomers']} monomers, {info['model']} model)"),
+        ("lattice", info["lattice"]),
+    ]
+    if info["kind"] == "trajectory":
+        rows += _trajectory_rows(info)
+    else:
+        rows += _enumeration_rows(info)
+    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+    rows += [("created", f"{info['created']} by {info['creator']}"), ("versions", versions)]
+    if info.get("command_line"):
+        rows.append(("command", info["command_line"]))
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def _trajectory_rows(info):
+    rows = [("replicas", str(info["n_replicas"]))]
+    if info["n_frames"]:
+        rows.append(("frames", f"{info['n_frames']:,}  (steps {info['first_step']:,} to {info['last_step']:,})"))
+    else:
+        rows.append(("frames", "0"))
+    if info["temperatures"] is not None:
+        rows.append(("temperatures", ", ".join(f"{t:.4g}" for t in info["temperatures"])))
+    rows.append(("observables", ", ".join(info["observables"]) or "none"))
+    if info["best_energy"] is not None:
+        rows.append(("energy range", f"{_num(info['energy_min'])} to {_num(info['energy_max'])}"))
+        best = f"{_num(info['best_energy'])}  (replica {info['best_replica']}, step {info['best_step']:,})"
+        rows.append(("best energy", best))
+        if info["best_conformation"]:
+            rows.append(("best conformation", info["best_conformation"]))
+    ckpt = info["checkpoint"]
+    if ckpt is None:
+        rows.append(("checkpoint", "none"))
+    else:
+        step = "no frames" if ckpt["step"] is None else f"step {ckpt['step']:,}"
+        rows.append(("checkpoint", f"after frame {ckpt['frames']:,} ({step}), written {ckpt['written']}"))
+    if info["resumes"]:
+        rows.append(("resumed", f"{info['resumes']} time(s)"))
+    params = info.get("parameters", {})
+    shown = {k: v for k, v in params.items()
+             if not k.endswith("_version") and k not in ("sequence", "lattice", "model", "n_replicas",
+                                                         "command_line")}
+    if shown:
+        rows.append(("parameters", ", ".join(f"{k}={v}" for k, v in shown.items())))
+    return rows
+
+
+def _enumeration_rows(info):
+    rows = [
+        ("conformations", f"{info['n_conformations']:,}  ({info['n_classes']:,} symmetry classes)"),
+        ("ground state", f"E = {info['ground_energy']}, {info['ground_count']:,} conformations "
+                         f"({info['ground_classes']:,} classes)"),
+        ("energy levels", f"{len(info['density_of_states'])}  "
+                          f"(E = {info['density_of_states'][0][0]} to {info['density_of_states'][-1][0]})"
+         if info["density_of_states"] else "0"),
+    ]
+    if info["ground_states"] is not None:
+        shown = info["ground_states"][:5]
+        more = f" ... ({len(info['ground_states'])} in all)" if len(info["ground_states"]) > 5 else ""
+        rows.append(("ground states", " ".join(shown) + more))
+    if info["n_stored_conformations"]:
+        rows.append(("stored confs", f"{info['n_stored_conformations']:,}"))
+    if info["seconds"] is not None:
+        rows.append(("time", f"{info['seconds']:.3f} s on {info['threads']} thread(s)"))
+    return rows
+
+
+def _num(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _size(n_bytes: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n_bytes < 1024 or unit == "GiB":
+            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes} B"
