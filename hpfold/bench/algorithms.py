@@ -1,0 +1,135 @@
+"""Built-in algorithms as adapters to the plug-in protocol (see :mod:`hpfold.bench.protocol`).
+
+Each adapter has the signature ``f(sequence, lattice, budget, seed, report)`` and returns
+its best conformation as a direction string.  The names the CLI accepts are the keys of
+:data:`BUILTINS`; an adapter whose engine is not installed raises a one-line ``ValueError``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import time
+
+import numpy as np
+
+__all__ = ["BUILTINS", "builtin", "available_algorithms", "random_search"]
+
+#: name -> (adapter attribute in this module, engine module it needs, description)
+BUILTINS = {
+    "random": ("random_search", None, "independent random self-avoiding walks (a baseline)"),
+    "remc": ("remc", "hpfold.sample", "replica exchange Monte Carlo, pull moves (hpfold.sample)"),
+    "anneal": ("anneal", "hpfold.sample", "simulated annealing, pull moves (hpfold.sample)"),
+    "perm": ("perm", "hpfold.perm", "pruned-enriched Rosenbluth method (hpfold.perm)"),
+    "wang-landau": ("wang_landau", "hpfold.wang_landau", "Wang-Landau sampling (hpfold.wang_landau)"),
+}
+
+
+def _installed(module: str | None) -> bool:
+    if module is None:
+        return True
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def available_algorithms() -> dict:
+    """``{name: description}`` of the built-ins whose engines are installed."""
+    return {k: v[2] for k, v in BUILTINS.items() if _installed(v[1]) and v[0] in globals()}
+
+
+def builtin(name: str):
+    """The adapter function of a built-in algorithm.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown or its engine is not available in this installation.
+    """
+    key = name.strip().lower()
+    if key not in BUILTINS:
+        raise ValueError(f"unknown algorithm {name!r}: use one of {', '.join(BUILTINS)} or package.module:function")
+    attr, module, _ = BUILTINS[key]
+    if not _installed(module) or attr not in globals():
+        raise ValueError(f"algorithm {name!r} is not available in this installation ({module} is missing)")
+    return globals()[attr]
+
+
+# -- random: the baseline ------------------------------------------------------------------
+def random_search(sequence, lattice, budget, seed, report):
+    """Draw independent random self-avoiding walks and keep the best (a search baseline).
+
+    Parameters
+    ----------
+    sequence : str
+    lattice : str
+    budget : Budget
+    seed : int
+    report : Reporter
+
+    Returns
+    -------
+    str
+        Direction string of the lowest-energy walk drawn.
+
+    Examples
+    --------
+    >>> from hpfold.bench.harness import run_inline
+    >>> run_inline("random", "HPPHPPHH", "square", budget="2s", seed=1)["best_energy"]
+    -2
+
+    Notes
+    -----
+    Each walk grows from the origin, one step at a time, uniformly among the free
+    neighbours of the chain end; a trapped walk is discarded (Rosenbluth & Rosenbluth,
+    J. Chem. Phys. 23, 356, 1955, without the weights).  One evaluation is one complete
+    walk, O(N z) work.  Deterministic for a given seed and evaluation budget, whatever
+    the time budget lets it finish.
+    """
+    from ..lattice import encode_directions, get_lattice
+    from ..sequence import HP
+    from ._kernels import grid_layout, random_walk_search
+
+    lat = get_lattice(lattice)
+    types = HP.encode(sequence)
+    n = len(types)
+    offsets, n_sites, center = grid_layout(n, lat.vectors)
+    rng = np.random.default_rng(seed)
+    target = report.target if report.target is not None else -(1 << 62)
+    best_energy = 1 << 62
+    best_dirs = np.zeros(max(n - 1, 1), dtype=np.int8)
+    evaluations, chunk = 0, 64
+    while True:
+        want = chunk
+        if budget.evaluations is not None:
+            want = min(want, budget.evaluations - evaluations)
+            if want <= 0:
+                break
+        t0 = time.perf_counter()
+        found, done, _ = random_walk_search(want, types, HP.matrix, offsets, n_sites, center, rng, target,
+                                            best_energy, best_dirs)
+        spent = time.perf_counter() - t0
+        evaluations += done
+        improved = found < best_energy
+        best_energy = found
+        conf = encode_directions(best_dirs[:n - 1]) if improved else None
+        if report(report.elapsed(), evaluations, best_energy, conf):
+            break
+        if spent < 0.02:
+            chunk *= 2
+        elif spent > 0.1 and chunk > 1:
+            chunk //= 2
+    return encode_directions(best_dirs[:n - 1])
+
+
+def _warm_random(sequence, lattice):
+    from ..lattice import get_lattice
+    from ..sequence import HP
+    from ._kernels import grid_layout, random_walk_search
+
+    lat = get_lattice(lattice)
+    offsets, n_sites, center = grid_layout(4, lat.vectors)
+    random_walk_search(1, HP.encode("HPPH"), HP.matrix, offsets, n_sites, center, np.random.default_rng(0),
+                       -(1 << 62), 1 << 62, np.zeros(3, dtype=np.int8))
+
+
+random_search.warmup = _warm_random

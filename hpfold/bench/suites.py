@@ -1,0 +1,135 @@
+"""Benchmark suites: named sets of standard HP sequences with best-known energies."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .._data import benchmark, benchmark_sequences
+
+__all__ = ["Problem", "SUITES", "get_suite", "parse_target", "suite_names"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One benchmark sequence: its id, lattice, sequence, best-known energy and where that comes from."""
+
+    id: str
+    lattice: str
+    sequence: str
+    best_energy: int
+    status: str = ""
+    source: str = ""
+
+    @property
+    def length(self) -> int:
+        return len(self.sequence)
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Problem":
+        return cls(row["id"], row["lattice"], row["sequence"], int(row["best_energy"]), row.get("status", ""),
+                   row.get("source", ""))
+
+
+def _by_prefix(prefix):
+    return lambda r: r["id"].startswith(prefix)
+
+
+def _by_status(*starts):
+    return lambda r: r["status"].lower().startswith(starts)
+
+
+#: suite name -> (description, row filter) over ``hpfold/data/benchmarks.tsv``
+SUITES = {
+    "2d-standard": ("square lattice S1-1 ... S1-11 (Unger & Moult 1993; Thachuk et al. 2007)",
+                    lambda r: r["id"].startswith("S1-") and r["lattice"] == "square"),
+    "harvard48": ("cubic Harvard 48-mers H48-1 ... H48-10 (Yue et al. 1995)", _by_prefix("H48-")),
+    "2d-short": ("short square test chains X2-* (18-20 monomers, ground states proven)", _by_prefix("X2-")),
+    "3d-standard": ("the S1 chains on the cubic lattice (S1-*_3D)", lambda r: r["id"].endswith("_3D")),
+    "3d-other": ("other cubic chains: 3D46, 3D58, 3D103, 3D136, 3D64-*",
+                 lambda r: r["id"].startswith("3D")),
+    "proven": ("every chain whose best-known energy is proven optimal (enumeration or complete search)",
+               _by_status("proven", "optimal")),
+    "reported-optimal": ("chains reported optimal by an exact search (not re-verified)",
+                         _by_status("reported optimal")),
+    "best-known": ("chains with a best-known (not proven) energy", _by_status("best known")),
+    "reachable": ("chains whose listed energy is only known reachable", _by_status("reachable")),
+}
+
+
+def suite_names() -> list:
+    """Names of the predefined suites."""
+    return list(SUITES)
+
+
+def get_suite(spec) -> list:
+    """The problems of a suite, or of a comma-separated list of suite names and sequence ids.
+
+    Parameters
+    ----------
+    spec : str or list of str
+        A suite name (see :data:`SUITES`), a benchmark id (``"S1-8"``), or a comma-separated
+        mix of both (``"2d-short,S1-1"``). Duplicates are dropped, order is kept.
+
+    Returns
+    -------
+    list of Problem
+
+    Raises
+    ------
+    ValueError
+        On an unknown suite name or sequence id.
+
+    Examples
+    --------
+    >>> [p.id for p in get_suite("2d-standard")][:3]
+    ['S1-1', 'S1-2', 'S1-3']
+    >>> [p.id for p in get_suite("S1-1,H48-1")]
+    ['S1-1', 'H48-1']
+    """
+    items = spec.split(",") if isinstance(spec, str) else list(spec)
+    out, seen = [], set()
+    for item in (s.strip() for s in items):
+        if not item:
+            continue
+        if item.lower() in SUITES:
+            rows = [r for r in benchmark_sequences() if SUITES[item.lower()][1](r)]
+        else:
+            try:
+                rows = [benchmark(item)]
+            except KeyError:
+                raise ValueError(f"unknown suite or sequence id {item!r} (suites: {', '.join(SUITES)}; "
+                                 f"ids as in hpfold/data/benchmarks.tsv, e.g. S1-1, H48-1)") from None
+        for r in rows:
+            if r["id"] not in seen:
+                seen.add(r["id"])
+                out.append(Problem.from_row(r))
+    if not out:
+        raise ValueError(f"suite {spec!r} selects no sequences")
+    return out
+
+
+def parse_target(target, problem: Problem) -> int:
+    """The target energy of a problem: ``"best-known"``, ``"best-known+K"`` or an integer energy.
+
+    Examples
+    --------
+    >>> p = get_suite("S1-1")[0]
+    >>> parse_target("best-known", p), parse_target("best-known+2", p), parse_target(-5, p)
+    (-9, -7, -5)
+    """
+    if target is None:
+        return problem.best_energy
+    if isinstance(target, (int,)) and not isinstance(target, bool):
+        return int(target)
+    text = str(target).strip().lower().replace(" ", "")
+    if text in ("best-known", "best", "bestknown"):
+        return problem.best_energy
+    if text.startswith("best-known"):
+        rest = text[len("best-known"):]
+        try:
+            return problem.best_energy + int(rest)
+        except ValueError:
+            pass
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"target {target!r}: use best-known, best-known+K or an integer energy") from None
