@@ -177,7 +177,58 @@ def enumerate_prefix(prefix, n, off, channels, grid_template, center, reads, emi
         en[k] = e_new
         mask[k] = nm
         di[k] = 0
+        if nm == 1 and not collect and k <= last - 1:
+            # trivial stabiliser from here on: enumerate the whole subtree in the lean loop
+            _fast_subtree(k, grid, pos, en, di, off, channels, reads, emits, emission, pred_correction,
+                          last, r_last, e_offset, hist_fast)
+            di[k] = ND
     return written
+
+
+@njit(cache=True)
+def _fast_subtree(k0, grid, pos, en, di, off, channels, reads, emits, emission, pred_correction,
+                  last, r_last, e_offset, hist_fast):
+    """All completions from level ``k0`` (monomers 0..k0-1 placed, ``en[k0]`` set, k0 <= N-2),
+    with no symmetry checks and no collection: the hot loop of the enumeration."""
+    ND = len(off)
+    NCH = len(channels)
+    k = k0
+    di[k] = 0
+    while True:
+        d = di[k]
+        if d == ND:
+            k -= 1
+            if k < k0:
+                return
+            s = pos[k]
+            grid[s] = 0
+            if emits[k]:
+                for e in range(ND):
+                    s2 = s + off[e] + 1
+                    for c in range(NCH):
+                        grid[s2 + c] -= emission[k, c]
+            continue
+        di[k] = d + 1
+        s = pos[k - 1] + off[d]
+        if grid[s]:
+            continue
+        e_new = en[k]
+        r = reads[k]
+        if r >= 0:
+            e_new += grid[s + 1 + r] - pred_correction[k]
+        if k == last - 1:
+            _count_leaves(grid, s, off, e_new, r_last, e_offset, hist_fast)
+            continue
+        pos[k] = s
+        grid[s] = 1
+        if emits[k]:
+            for e in range(ND):
+                s2 = s + off[e] + 1
+                for c in range(NCH):
+                    grid[s2 + c] += emission[k, c]
+        k += 1
+        en[k] = e_new
+        di[k] = 0
 
 @njit(cache=True, inline="always")
 def _count_leaves(grid, s, off, energy, r_last, e_offset, hist_fast):
