@@ -174,7 +174,8 @@ def check_module(f: h5py.File, path, kind: str | None = None) -> h5py.Group:
         raise ValueError(f"{path}: {MODULE} has an unknown kind {found!r}")
     if kind is not None and found != kind:
         hint = {"trajectory": "load_trajectory", "enumeration": "read_enumeration"}[found]
-        raise ValueError(f"{path}: holds an {found} result, not a {kind} (read it with {hint})")
+        what = {"trajectory": "a trajectory", "enumeration": "an enumeration result"}
+        raise ValueError(f"{path}: holds {what[found]}, not {what[kind]} (read it with {hint})")
     for required in ("sequence", "lattice", "model"):
         if required not in module.attrs:
             raise ValueError(f"{path}: {MODULE} lacks the {required!r} attribute")

@@ -10,6 +10,7 @@ sampler's state lives in ``hpfold/checkpoint``.
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import logging
 import math
@@ -210,10 +211,14 @@ class TrajectoryWriter:
             return
         f, self._file = self._file, None
         try:
+            f.flush()
+            extent = f.id.get_filesize()
             f.close()
         except Exception as exc:  # the data of the last successful flush stays readable
             if self._broken is None:
                 raise TrajectoryWriteError(f"{self.path}: closing failed ({first_line(exc)})") from None
+            return
+        _trim(self.path, extent)
 
     @property
     def last_step(self):
@@ -265,6 +270,10 @@ class TrajectoryWriter:
             raise ValueError("steps must be strictly increasing")
         if self.n_frames and steps[0] <= self.last_step:
             raise ValueError(f"steps must continue after the last written step {self.last_step}, got {steps[0]}")
+        n_sets = 1 + self.n_replicas + len(obs) + (tindex is not None)
+        frame_bytes = 8 + xyz[:, 0].nbytes + 8 * self.n_replicas * len(obs) + 2 * self.n_replicas * (tindex is not None)
+        chunk = self._chunk_size(n_new) if self._steps is None else self._steps.chunks[0]
+        self._reserve(2 * frame_bytes * (n_new + chunk) + n_sets * (16 << 10) + (256 << 10))
         if self._steps is None:
             self._guarded(self._create_frame_datasets, n_new, list(obs), tindex is not None)
         else:
@@ -295,6 +304,8 @@ class TrajectoryWriter:
             A numpy ``bit_generator.state`` dict round-trips exactly.
         """
         self._check_open()
+        n_bytes, n_entries = _state_size(state)
+        self._reserve(2 * n_bytes + n_entries * (4 << 10) + (256 << 10))
         root = self._guarded(self._file.require_group, "hpfold")
         self._guarded(_settle_checkpoint, root)
         self._guarded(self._write_checkpoint_group, root, state)
@@ -327,6 +338,43 @@ class TrajectoryWriter:
         group.attrs["last_step"] = np.int64(-1 if self.last_step is None else self.last_step)
         group.attrs["written"] = _now()
         group.attrs["complete"] = True
+
+    def _reserve(self, n_bytes: int) -> None:
+        """Allocate disk space for the next write beyond the file's HDF5 extent, before writing anything.
+
+        HDF5 cannot undo a flush that fails half way (disk full leaves a file that no longer opens), so
+        the space a block needs is reserved first with ``posix_fallocate``; if that fails, nothing has
+        been written and the error is raised with the file intact.  Where ``posix_fallocate`` is not
+        available, the free space reported by the file system is checked instead.
+        """
+        extent = self._guarded(self._file.id.get_filesize)
+        try:
+            fd = os.open(self.path, os.O_WRONLY)
+        except OSError as exc:
+            raise self._fail(f"cannot reopen the file to reserve space ({exc.strerror})") from None
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                os.posix_fallocate(fd, extent, n_bytes)
+                return
+            except AttributeError:
+                pass
+            except OSError as exc:
+                if exc.errno not in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                    if os.fstat(fd).st_size != size:
+                        os.ftruncate(fd, size)
+                    raise self._fail(f"no space for the next {n_bytes / 2 ** 20:.1f} MiB "
+                                     f"({exc.strerror})") from None
+            free = os.statvfs(self.path)
+            if free.f_bavail * free.f_frsize < n_bytes:
+                raise self._fail(f"no space for the next {n_bytes / 2 ** 20:.1f} MiB "
+                                 f"({free.f_bavail * free.f_frsize / 2 ** 20:.1f} MiB free)")
+        finally:
+            os.close(fd)
+
+    def _fail(self, reason: str) -> TrajectoryWriteError:
+        return TrajectoryWriteError(f"{self.path}: {reason}; nothing was written, the file holds the data "
+                                    f"of the last flush ({self.n_frames} frames)")
 
     def _check_open(self):
         if self._broken is not None:
@@ -662,6 +710,30 @@ def _settle_checkpoint(root):
             del root[_CHECKPOINT_OLD]
         else:
             root.move(_CHECKPOINT_OLD, _CHECKPOINT)
+
+
+def _trim(path: str, extent: int) -> None:
+    """Give back disk space reserved beyond the HDF5 extent of a closed file."""
+    try:
+        if os.path.getsize(path) > extent:
+            os.truncate(path, extent)
+    except OSError as exc:
+        log.warning("%s: could not trim reserved space (%s)", path, exc.strerror)
+
+
+def _state_size(state) -> tuple:
+    """(bytes, entries) a checkpoint state takes, roughly, to size the disk reservation."""
+    n_bytes, n_entries = 0, 0
+    for value in state.values() if isinstance(state, dict) else ():
+        n_entries += 1
+        if isinstance(value, dict):
+            sub_bytes, sub_entries = _state_size(value)
+            n_bytes, n_entries = n_bytes + sub_bytes, n_entries + sub_entries
+        elif isinstance(value, (np.ndarray, np.generic)):
+            n_bytes += value.nbytes
+        else:
+            n_bytes += len(repr(value))
+    return n_bytes, n_entries
 
 
 def _readable(group) -> bool:
