@@ -147,6 +147,7 @@ class DaskExecutor(SerialExecutor):
             elif str(scheduler).endswith(".json") and os.path.exists(str(scheduler)):
                 self.client = Client(scheduler_file=str(scheduler), timeout="30s")
             else:
+                _check_reachable(str(scheduler))
                 self.client = Client(str(scheduler), timeout="30s")
         except (OSError, TimeoutError) as exc:
             raise ValueError(f"cannot connect to the Dask scheduler {scheduler!r}: {exc}") from None
@@ -177,6 +178,18 @@ class DaskExecutor(SerialExecutor):
             self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast (OSError) when a tcp:// scheduler address does not accept connections."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if "://" not in address:
+        address = "tcp://" + address
+    parts = urlsplit(address)
+    if parts.scheme == "tcp" and parts.hostname and parts.port:
+        socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
 
 
 def get_executor(workers=None, scheduler=None, *, threads_per_worker: int = 1, kind: str = "processes"):

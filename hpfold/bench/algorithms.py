@@ -74,8 +74,9 @@ def random_search(sequence, lattice, budget, seed, report):
     Examples
     --------
     >>> from hpfold.bench.harness import run_inline
-    >>> run_inline("random", "HPPHPPHH", "square", budget="2s", seed=1)["best_energy"]
-    -2
+    >>> rec = run_inline("random", "HPPHPPHH", "square", budget="10s,5000evals", seed=1)
+    >>> rec["best_energy"], rec["evaluations"]
+    (-3, 5000)
 
     Notes
     -----

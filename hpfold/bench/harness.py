@@ -193,7 +193,7 @@ def run_benchmark(suite, algorithms, runs: int = 10, budget="60s", target="best-
 
     Examples
     --------
-    >>> res = run_benchmark("X2-18a", "random", runs=2, budget="5s,20000evals")
+    >>> res = run_benchmark("X2-18a", "random", runs=2, budget="5s,20000evals", target="best-known+1")
     >>> [s["successes"] for s in res.summary()]
     [2]
 

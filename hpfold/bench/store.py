@@ -4,7 +4,8 @@ Two containers hold the same records (format ``hpfold-bench``, version 1; see
 ``docs/benchmarking.md``):
 
 * ``*.jsonl`` (JSON lines): a header line ``{"record": "header", "format": "hpfold-bench",
-  "version": 1}``, then one line per run.  A line cut short by a crash is skipped on reading.
+  "version": 1}``, then one line per run.  A line cut short by a crash is skipped on reading
+  (the next append starts a new line), so that run is simply done again.
 * ``*.h5`` / ``*.hdf5``: the variable-length UTF-8 string dataset ``/bench/runs`` (one JSON
   record per element, extendable), with attributes ``format`` and ``version`` on ``/bench``.
   The file is opened, extended, flushed and closed for every record.
@@ -85,10 +86,10 @@ class ResultStore:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
-                if i == len(lines) - 1:
-                    log.warning("%s: skipping a truncated last line (interrupted write)", self.path)
-                    continue
-                raise ValueError(f"{self.path}: line {i + 1} is not JSON; not an hpfold-bench results file") from None
+                if i == 0:
+                    raise ValueError(f"{self.path}: not an hpfold-bench results file (line 1 is not JSON)") from None
+                log.warning("%s: skipping line %d, cut short by an interrupted write", self.path, i + 1)
+                continue
             if i == 0 and isinstance(rec, dict) and rec.get("record") == "header":
                 if rec.get("format") != FORMAT:
                     raise ValueError(f"{self.path}: format {rec.get('format')!r}, expected {FORMAT!r}")
