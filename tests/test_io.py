@@ -92,6 +92,9 @@ def test_round_trip_every_dataset(tmp_path):
     assert np.array_equal(part.steps, steps[5:20:3])
     assert np.array_equal(part.positions, pos[:, 5:20:3])
     assert np.array_equal(part.observables["rg"], obs["rg"][:, 5:20:3])
+    assert np.array_equal(load_trajectory(path, frames=slice(-4, None)).steps, steps[-4:])
+    with pytest.raises(ValueError, match="step must be positive"):
+        load_trajectory(path, frames=slice(None, None, -1))
 
 
 def test_h5md_layout(tmp_path):
@@ -466,6 +469,10 @@ def test_sigkill_while_appending_then_resume(tmp_path):
         # the writer is alive and holds the file: reading still works (no lock taken by the reader)
         live = load_trajectory(path)
         assert live.n_frames == flushed == 64 and live.checkpoint_frames == 48
+        # ... but a second writer is refused while the first one holds HDF5's lock
+        with pytest.raises(ValueError, match="another process has the file open") as excinfo:
+            TrajectoryWriter(path, sequence="HP" * 12, lattice="square", n_replicas=3, parameters={}, resume=True)
+        one_line_error(excinfo, path)
         proc.stdin.write("go\n")
         proc.stdin.flush()
         for _ in range(12):  # kill somewhere after a dozen more flushes, mid-loop

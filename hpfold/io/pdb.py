@@ -85,7 +85,7 @@ def format_pdb(conformations, sequence, lattice="square", *, model="HP", bond_le
 
     Examples
     --------
-    >>> print(format_pdb("0", "HP", "square").splitlines()[2])
+    >>> print(format_pdb("0", "HP", "square").splitlines()[2].rstrip())
     ATOM      1  CA  HYD A   1       0.000   0.000   0.000  1.00  1.00           C
     """
     lat = get_lattice(lattice)

@@ -607,6 +607,8 @@ def load_trajectory(path, *, frames=None) -> Trajectory:
     path = os.fspath(path)
     if frames is not None and not isinstance(frames, slice):
         raise ValueError(f"frames must be a slice, not {type(frames).__name__}")
+    if frames is not None and frames.step is not None and frames.step < 1:
+        raise ValueError(f"frames: the slice step must be positive, got {frames.step}")
     with open_for_reading(path) as f:
         module = check_module(f, path, "trajectory")
         try:
