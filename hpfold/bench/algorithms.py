@@ -134,3 +134,32 @@ def _warm_random(sequence, lattice):
 
 
 random_search.warmup = _warm_random
+
+
+# -- perm: nPERMis ground-state search (hpfold.perm) ---------------------------------------------------
+def perm(sequence, lattice, budget, seed, report):
+    """nPERMis search (:func:`hpfold.perm.npermis`, defaults) until the target or the budget.
+
+    One report at the end (npermis stops right after the tour that reaches the target, so the
+    harness clock still measures the time to target).  ``evaluations`` are the chains grown;
+    an evaluation budget is not applied (PERM grows partial chains, not full conformations).
+
+    Notes
+    -----
+    Hsu, Mehra, Nadler & Grassberger, J. Chem. Phys. 118, 444 (2003).
+    """
+    from ..perm import npermis
+
+    seconds = max(0.0, 0.95 * report.remaining_seconds() - 0.05)
+    res = npermis(sequence, lattice, target_energy=report.target, seed=seed, tours=1 << 50, max_seconds=seconds)
+    report(res.seconds, int(res.counters.get("chains", 0)), res.best_energy, res.best_conformation)
+    return res.best_conformation
+
+
+def _warm_perm(sequence, lattice):
+    from ..perm import npermis
+
+    npermis("HPPHPPHH", lattice, tours=2, seed=0)
+
+
+perm.warmup = _warm_perm

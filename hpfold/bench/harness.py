@@ -236,7 +236,7 @@ def run_benchmark(suite, algorithms, runs: int = 10, budget="60s", target="best-
     description = "nothing to run"
     if todo:
         from ..parallel import DaskExecutor, get_executor
-        from .runner import close_supervisors
+        from .runner import close_supervisors, kill_supervisors
 
         bar = _progress_bar(len(todo), progress)
         ex = get_executor(workers, scheduler, threads_per_worker=threads, kind="threads")
@@ -249,6 +249,9 @@ def run_benchmark(suite, algorithms, runs: int = 10, budget="60s", target="best-
                     bar.update(1)
                     bar.set_postfix_str(f"{rec['sequence_id']} {rec['algorithm']} "
                                         f"{'ok' if rec['success'] else 'miss'}")
+        except BaseException:
+            kill_supervisors()  # Ctrl-C or a failure: do not wait for running trials
+            raise
         finally:
             if bar is not None:
                 bar.close()

@@ -141,7 +141,7 @@ class Reporter:
     def __call__(self, elapsed, evaluations, best_energy, conformation=None) -> bool:
         t = self._clock()
         self.calls += 1
-        self.evaluations = int(evaluations)
+        self.evaluations = int(evaluations or 0)
         improved = best_energy is not None and (self.best_energy is None or best_energy < self.best_energy)
         if improved:
             self.best_energy = int(best_energy)

@@ -26,7 +26,7 @@ import traceback
 
 import numpy as np
 
-__all__ = ["Supervisor", "supervisor_for_thread", "close_supervisors", "child_main", "execute_trial"]
+__all__ = ["Supervisor", "supervisor_for_thread", "close_supervisors", "kill_supervisors", "child_main", "execute_trial"]
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +281,14 @@ def supervisor_for_thread(threads: int = 1) -> Supervisor:
         with _ALL_LOCK:
             _ALL.append(sup)
     return sup
+
+
+def kill_supervisors() -> None:
+    """Kill every child process this process started, at once (after Ctrl-C)."""
+    with _ALL_LOCK:
+        sups = list(_ALL)
+    for sup in sups:
+        sup._kill()
 
 
 def close_supervisors() -> None:

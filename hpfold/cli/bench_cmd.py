@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 
@@ -14,9 +15,9 @@ def add_parser(sub):
     p.add_argument("--suite", default="2d-standard",
                    help="suite name (2d-standard, harvard48, 2d-short, 3d-standard, 3d-other, proven, "
                         "reported-optimal, best-known, reachable) or a comma list of names and ids (S1-1,H48-2)")
-    p.add_argument("--algorithms", default="random",
+    p.add_argument("--algorithms", default=None,
                    help="comma list of built-ins (random, remc, anneal, perm, wang-landau) and/or "
-                        "package.module:function plug-ins")
+                        "package.module:function plug-ins (default: every available built-in)")
     p.add_argument("--algorithm", action="append", default=[], metavar="MODULE:FUNCTION",
                    help="add a plug-in algorithm (repeatable)")
     p.add_argument("--runs", type=int, default=10, help="runs per (sequence, algorithm) (default 10)")
@@ -51,7 +52,13 @@ def run(args) -> int:
         return 0
     from ..bench.harness import run_benchmark
 
-    algorithms = [a.strip() for a in args.algorithms.split(",") if a.strip()] + list(args.algorithm)
+    if os.getcwd() not in sys.path:  # plug-ins "module:function" are looked up from here, as with python -m
+        sys.path.insert(0, os.getcwd())
+    if args.algorithms is None:
+        chosen = [] if args.algorithm else list(available_algorithms())
+    else:
+        chosen = [a.strip() for a in args.algorithms.split(",") if a.strip()]
+    algorithms = chosen + list(args.algorithm)
     if args.runs < 1:
         raise ValueError(f"--runs must be at least 1, got {args.runs}")
     if args.workers is not None and args.workers < 1:
