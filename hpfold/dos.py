@@ -124,7 +124,7 @@ class DensityOfStates:
         >>> from hpfold.enumerate import enumerate_conformations
         >>> dos = DensityOfStates.from_enumeration(enumerate_conformations("HPPHPPH", "square"))
         >>> dos.energies.tolist(), [round(float(x)) for x in dos.g]
-        ([-2, -1, 0], [24, 216, 540])
+        ([-2, -1, 0], [16, 224, 540])
         """
         counts = [int(c) for c in result.counts]
         ln_g = np.array([math.log(c) for c in counts])
@@ -233,90 +233,144 @@ def exact_total(lattice: str, n_monomers: int):
 
 
 # -- HDF5 -------------------------------------------------------------------------------------------
+# Same header as every hpfold file (docs/file_format.md): h5md group, h5md/modules/hpfold with
+# kind = "dos"; the density of states under /observables, run parameters under /parameters and
+# method counters under /hpfold/counters.  Layout: docs/thermodynamics.md.
 
-def write_dos(path, dos: DensityOfStates, command_line: str | None = None) -> None:
+def write_dos(path, dos: DensityOfStates, command_line: str | None = None, *, author: str | None = None) -> None:
     """Write a density of states to a small HDF5 file (layout in docs/thermodynamics.md).
+
+    The file is written under ``<path>.partial`` and renamed when complete.
 
     Parameters
     ----------
     path : str or path-like
     dos : DensityOfStates
     command_line : str, optional
-        Stored as an attribute of ``/modules/hpfold`` for provenance.
+        Stored in ``/parameters`` for provenance.
+    author : str, optional
+        H5MD author name (default: ``$HPFOLD_AUTHOR`` or "unknown").
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "dos.h5")
+    >>> write_dos(path, DensityOfStates("HPPH", "square", "HP", [-1, 0], np.log([8, 28]), "exact", "toy"))
+    >>> read_dos(path).energies.tolist()
+    [-1, 0]
     """
-    import h5py
+    import datetime
+    import os
 
     from . import __version__
+    from .io._format import open_for_writing, set_attributes, software_versions
+    from .lattice import get_lattice
+    from .sequence import get_model
 
-    with h5py.File(path, "w") as f:
-        h5md = f.create_group("h5md")
-        h5md.attrs["version"] = np.array([1, 1], dtype=np.int32)
-        creator = h5md.create_group("creator")
-        creator.attrs["name"] = "hpfold"
-        creator.attrs["version"] = __version__
-        author = h5md.create_group("author")
-        author.attrs["name"] = "hpfold"
-        module = f.create_group("modules/hpfold")
-        module.attrs["kind"] = "dos"
-        module.attrs["version"] = FORMAT_VERSION
-        module.attrs["sequence"] = dos.sequence
-        module.attrs["lattice"] = dos.lattice
-        module.attrs["model"] = dos.model
-        if command_line:
-            module.attrs["command_line"] = command_line
-        grp = f.create_group("dos")
-        grp.attrs["method"] = dos.method
-        grp.attrs["normalisation"] = dos.normalisation
-        if dos.best_conformation is not None:
-            grp.attrs["best_conformation"] = dos.best_conformation
-        grp.create_dataset("energy", data=dos.energies).attrs["units"] = "model energy units (integer)"
-        grp.create_dataset("ln_g", data=dos.ln_g).attrs["units"] = "natural log of a count"
-        if dos.ln_g_err is not None:
-            grp.create_dataset("ln_g_err", data=dos.ln_g_err).attrs["units"] = "natural log of a count"
-        if dos.ln_g_runs is not None:
-            grp.create_dataset("ln_g_runs", data=dos.ln_g_runs).attrs["units"] = "natural log of a count"
-        counters = grp.create_group("counters")
-        for key, value in dos.counters.items():
-            if value is not None:
-                counters.attrs[key] = value
+    path = os.fspath(path)
+    lattice = get_lattice(dos.lattice)
+    try:
+        model = get_model(dos.model)
+        alphabet, matrix = model.alphabet, model.matrix
+    except ValueError:
+        alphabet, matrix = "".join(sorted(set(dos.sequence))), None
+    partial = f"{path}.partial"
+    f = open_for_writing(partial, "w")
+    try:
+        with f:
+            h5md = f.create_group("h5md")
+            h5md.attrs["version"] = np.array([1, 1], dtype=np.int32)
+            h5md.create_group("author").attrs["name"] = author or os.environ.get("HPFOLD_AUTHOR") or "unknown"
+            creator = h5md.create_group("creator")
+            creator.attrs["name"] = "hpfold"
+            creator.attrs["version"] = __version__
+            module = f.create_group("h5md/modules/hpfold")
+            module.attrs["version"] = np.array([1, 0], dtype=np.int32)
+            module.attrs["kind"] = "dos"
+            module.attrs["sequence"] = dos.sequence
+            module.attrs["n_monomers"] = np.int64(len(dos.sequence))
+            module.attrs["lattice"] = lattice.name
+            module.attrs["dimension"] = np.int32(lattice.dim)
+            module.attrs["n_directions"] = np.int32(lattice.n_directions)
+            module.attrs["lattice_vectors"] = np.asarray(lattice.vectors, dtype=np.int64)
+            module.attrs["cartesian"] = np.asarray(lattice.cartesian, dtype=np.float64)
+            module.attrs["model"] = dos.model
+            module.attrs["alphabet"] = alphabet
+            if matrix is not None:
+                module.attrs["contact_energies"] = np.asarray(matrix, dtype=np.int64)
+            module.attrs["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+            obs = f.create_group("observables", track_order=True)
+            obs.create_dataset("energy", data=dos.energies).attrs["unit"] = "epsilon"
+            obs.create_dataset("ln_density_of_states", data=dos.ln_g).attrs["unit"] = "1"
+            if dos.ln_g_err is not None:
+                obs.create_dataset("ln_density_of_states_err", data=dos.ln_g_err).attrs["unit"] = "1"
+            if dos.ln_g_runs is not None:
+                obs.create_dataset("ln_density_of_states_runs", data=dos.ln_g_runs).attrs["unit"] = "1"
+            params = {"sequence": dos.sequence, "lattice": lattice.name, "model": dos.model,
+                      "method": dos.method, "normalisation": dos.normalisation, "dos_format_version": FORMAT_VERSION}
+            if dos.best_conformation is not None:
+                params["best_conformation"] = dos.best_conformation
+            if command_line is not None:
+                params["command_line"] = str(command_line)
+            params.update(software_versions())
+            set_attributes(f.create_group("parameters", track_order=True), params)
+            set_attributes(f.create_group("hpfold/counters", track_order=True), dict(dos.counters))
+        os.replace(partial, path)
+    except BaseException:
+        if os.path.exists(partial):
+            os.remove(partial)
+        raise
 
 
 def read_dos(path) -> DensityOfStates:
-    """Read a density of states written by :func:`write_dos` (unknown datasets are ignored).
+    """Read a density of states from an hpfold file: a ``kind="dos"`` file or an enumeration result.
 
     Raises
     ------
     ValueError
-        If the file is not an hpfold ``kind="dos"`` file.
+        One line naming the file when it is missing, not HDF5, not an hpfold file, of another kind
+        (a trajectory), of a newer major format version, or damaged.
     """
-    import h5py
+    import os
 
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot open as HDF5 ({exc})") from None
-    with f:
-        module = f.get("modules/hpfold")
-        if module is None or _text(module.attrs.get("kind")) != "dos" or "dos" not in f:
-            raise ValueError(f"{path}: not an hpfold density-of-states file (no /modules/hpfold with kind='dos')")
-        grp = f["dos"]
-        counters = {key: _plain(value) for key, value in grp["counters"].attrs.items()} if "counters" in grp else {}
-        return DensityOfStates(
-            _text(module.attrs["sequence"]), _text(module.attrs["lattice"]), _text(module.attrs.get("model", "HP")),
-            grp["energy"][()], grp["ln_g"][()], _text(grp.attrs["method"]), _text(grp.attrs["normalisation"]),
-            ln_g_err=grp["ln_g_err"][()] if "ln_g_err" in grp else None,
-            ln_g_runs=grp["ln_g_runs"][()] if "ln_g_runs" in grp else None,
-            counters=counters,
-            best_conformation=_text(grp.attrs["best_conformation"]) if "best_conformation" in grp.attrs else None)
+    from .io._format import first_line, get_attributes, open_for_reading
+
+    path = os.fspath(path)
+    with open_for_reading(path) as f:
+        module = f.get("h5md/modules/hpfold")
+        if not isinstance(module, __import__("h5py").Group):
+            raise ValueError(f"{path}: not an hpfold file (no h5md/modules/hpfold group)")
+        kind = _text(module.attrs.get("kind", ""))
+        version = module.attrs.get("version", [0, 0])
+        if int(version[0]) != 1:
+            raise ValueError(f"{path}: hpfold file format {int(version[0])}.{int(version[1])}; "
+                             f"this hpfold reads 1.x files")
+        if kind == "enumeration":
+            pass
+        elif kind != "dos":
+            raise ValueError(f"{path}: holds a {kind or 'unknown'} file, not a density of states")
+        else:
+            try:
+                obs = f["observables"]
+                params = get_attributes(f["parameters"])
+                counters = get_attributes(f["hpfold/counters"]) if "hpfold/counters" in f else {}
+                return DensityOfStates(
+                    _text(module.attrs["sequence"]), _text(module.attrs["lattice"]), _text(module.attrs["model"]),
+                    obs["energy"][()], obs["ln_density_of_states"][()], str(params["method"]),
+                    str(params["normalisation"]),
+                    ln_g_err=obs["ln_density_of_states_err"][()] if "ln_density_of_states_err" in obs else None,
+                    ln_g_runs=obs["ln_density_of_states_runs"][()] if "ln_density_of_states_runs" in obs else None,
+                    counters=counters, best_conformation=params.get("best_conformation"))
+            except (OSError, KeyError, TypeError, RuntimeError) as exc:
+                raise ValueError(f"{path}: damaged density-of-states file ({first_line(exc)})") from None
+    from .io.enumeration import read_enumeration
+
+    return DensityOfStates.from_enumeration(read_enumeration(path))
 
 
-def _text(value):
-    return value.decode() if isinstance(value, bytes) else (None if value is None else str(value))
-
-
-def _plain(value):
+def _text(value) -> str:
     if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+        return value.decode("utf-8", "replace")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return _text(value.item())
+    return str(value)

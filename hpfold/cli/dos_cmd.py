@@ -1,0 +1,98 @@
+"""``hpfold dos``: the density of states g(E) of a chain, exact or estimated (flatPERM)."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ..lattice import LATTICE_NAMES
+
+METHODS = ("exact", "flatperm")
+
+
+def add_parser(sub):
+    p = sub.add_parser("dos", help="density of states g(E): exact enumeration or flatPERM",
+                       description="Compute the density of states g(E) of an HP chain, exactly or with "
+                                   "flatPERM (chain growth with a flat histogram in length and energy).")
+    add_source_arguments(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object (ln_g, cv_peaks, counters)")
+    p.add_argument("-o", "--output", metavar="FILE.h5", help="write the density of states to an HDF5 file")
+    return p
+
+
+def add_source_arguments(p):
+    """Arguments shared with ``hpfold thermo`` for computing a density of states from a sequence."""
+    p.add_argument("sequence", help="HP sequence (e.g. HPHPPHHPHPPHPHHPPHPH) or a benchmark id (e.g. S1-8)")
+    p.add_argument("--lattice", "-l", default=None, choices=LATTICE_NAMES,
+                   help="lattice (default: the benchmark's lattice, else square)")
+    p.add_argument("--method", "-m", default="exact", choices=METHODS, help="how to obtain g(E) (default: exact)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (flatperm)")
+    p.add_argument("--tours", type=int, default=20000, help="flatPERM tours per run (default 20000)")
+    p.add_argument("--runs", type=int, default=4, help="independent flatPERM runs, for error bars (default 4)")
+    p.add_argument("--threads", type=int, default=1, help="threads for the runs (default 1)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="stop flatPERM runs after this wall time (the result then depends on machine speed)")
+    p.add_argument("--force", action="store_true", help="exact: enumerate even if estimated to take long")
+
+
+def resolve_sequence(text, lattice):
+    """(sequence, lattice) from a sequence or a benchmark id such as ``S1-8``."""
+    from .._data import benchmark_sequences
+
+    for row in benchmark_sequences():
+        if row["id"].lower() == text.strip().lower():
+            return row["sequence"], lattice or row["lattice"]
+    return text, lattice or "square"
+
+
+def compute_dos(args):
+    """The DensityOfStates asked for by the parsed arguments."""
+    sequence, lattice = resolve_sequence(args.sequence, args.lattice)
+    if args.method == "exact":
+        from ..dos import DensityOfStates
+        from ..enumerate import enumerate_conformations
+
+        return DensityOfStates.from_enumeration(enumerate_conformations(sequence, lattice, force=args.force))
+    from ..perm import flatperm
+
+    return flatperm(sequence, lattice, tours=args.tours, runs=args.runs, seed=args.seed, threads=args.threads,
+                    max_seconds=args.max_seconds)
+
+
+def run(args) -> int:
+    from ..dos import write_dos
+    from ..thermo import thermodynamics
+
+    dos = compute_dos(args)
+    if args.output:
+        write_dos(args.output, dos, command_line=" ".join(sys.argv))
+    thermo = thermodynamics(dos)
+    if args.json:
+        out = dos.to_dict()
+        out["cv_peaks"] = thermo.cv_peaks
+        out["cv_peak_errors"] = [p.temperature_err for p in thermo.peaks]
+        print(json.dumps(out))
+    else:
+        print(format_dos(dos, thermo.cv_peaks))
+    return 0
+
+
+def format_dos(dos, cv_peaks=()) -> str:
+    """A readable summary: provenance, normalisation, the levels with ln g and its error."""
+    seq = dos.sequence if len(dos.sequence) <= 64 else dos.sequence[:61] + "..."
+    lines = [f"sequence      {seq}  ({dos.n_monomers} monomers, {dos.lattice} lattice)",
+             f"method        {dos.method}",
+             f"normalisation {dos.normalisation}",
+             f"ln sum g      {dos.ln_total:.6f}",
+             f"lowest energy {dos.ground_energy}" + (f"  ({dos.best_conformation})" if dos.best_conformation else "")]
+    counters = {k: v for k, v in dos.counters.items() if v is not None}
+    if counters:
+        lines.append("counters      " + ", ".join(f"{k}={v}" for k, v in counters.items()))
+    if cv_peaks:
+        lines.append("C_v peaks     T = " + ", ".join(f"{t:.4f}" for t in cv_peaks))
+    lines += ["", f"{'E':>6} {'ln g(E)':>14} {'+-':>10} {'g(E)':>14}"]
+    err = dos.ln_g_err
+    for i, (e, lg) in enumerate(zip(dos.energies, dos.ln_g)):
+        g = f"{float(dos.g[i]):.6g}" if lg < 700 else "-"
+        pm = "" if err is None else f"{err[i]:.2e}"
+        lines.append(f"{int(e):>6} {lg:>14.6f} {pm:>10} {g:>14}")
+    return "\n".join(lines)
