@@ -104,6 +104,17 @@ def read_enumeration(path):
     ValueError
         One line naming the file when it is missing, not HDF5, truncated, not written by hpfold, a
         trajectory, of a newer format, or damaged.
+
+    Examples
+    --------
+    >>> read_enumeration("missing.h5")
+    Traceback (most recent call last):
+    ...
+    ValueError: missing.h5: no such file
+
+    Notes
+    -----
+    Layout in ``docs/file_format.md`` (H5MD 1.1, de Buyl, Colberg & Hofling 2014).  Cost: O(K + M N).
     """
     from ..enumerate import EnumerationResult
 

@@ -24,7 +24,7 @@ from .._validation import ensure_array
 from ..lattice import get_lattice
 from ..sequence import get_model, parse_sequence
 from . import _checkpoint
-from ._format import (MODULE, check_module, first_line, get_attributes, open_for_reading, open_for_writing,
+from ._format import (check_module, first_line, get_attributes, open_for_reading, open_for_writing,
                       set_attributes, software_versions, write_header)
 
 __all__ = ["Trajectory", "TrajectoryWriter", "TrajectoryWriteError", "load_trajectory", "OBSERVABLE_UNITS"]
@@ -270,18 +270,20 @@ class TrajectoryWriter:
             raise ValueError("steps must be strictly increasing")
         if self.n_frames and steps[0] <= self.last_step:
             raise ValueError(f"steps must continue after the last written step {self.last_step}, got {steps[0]}")
-        n_sets = 1 + self.n_replicas + len(obs) + (tindex is not None)
-        frame_bytes = 8 + xyz[:, 0].nbytes + 8 * self.n_replicas * len(obs) + 2 * self.n_replicas * (tindex is not None)
-        chunk = self._chunk_size(n_new) if self._steps is None else self._steps.chunks[0]
-        self._reserve(2 * frame_bytes * (n_new + chunk) + n_sets * (16 << 10) + (256 << 10))
-        if self._steps is None:
-            self._guarded(self._create_frame_datasets, n_new, list(obs), tindex is not None)
-        else:
+        if self._steps is not None:
             if set(obs) != set(self._observables):
                 raise ValueError(f"observables: this file records {sorted(self._observables)}, "
                                  f"got {sorted(obs)}")
             if (tindex is None) != (self._tindex is None):
                 raise ValueError("temperature_index must be given in every append or in none")
+        # reserve what the block can take: data and rewritten partial chunks twice over, plus metadata
+        with_tindex = tindex is not None
+        frame_bytes = 8 + xyz[:, 0].nbytes + self.n_replicas * (8 * len(obs) + 2 * with_tindex)
+        chunk = self._chunk_size(n_new) if self._steps is None else self._steps.chunks[0]
+        n_sets = 1 + self.n_replicas + len(obs) + with_tindex
+        self._reserve(2 * frame_bytes * (n_new + chunk) + n_sets * (16 << 10) + (256 << 10))
+        if self._steps is None:
+            self._guarded(self._create_frame_datasets, n_new, list(obs), with_tindex)
         self._guarded(self._write_block, steps, xyz, obs, tindex)
 
     def flush(self) -> None:
