@@ -17,6 +17,8 @@ _LAZY = {
     "Conformation": "hpfold.conformation",
     "enumerate_conformations": "hpfold.enumerate",
     "EnumerationResult": "hpfold.enumerate",
+    "load_trajectory": "hpfold.io.trajectory",
+    "Trajectory": "hpfold.io.trajectory",
 }
 
 __all__ = ["__version__", *_LAZY]

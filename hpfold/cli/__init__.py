@@ -55,6 +55,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("hpfold: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (e.g. `| head`): stop quietly
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (CliError, ValueError, OSError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"hpfold {args.command}: error: {msg}", file=sys.stderr)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 
 from ..lattice import LATTICE_NAMES
@@ -34,7 +35,7 @@ def run(args) -> int:
                                          threads=args.threads, force=args.force)
     if args.output:
         from ..io import write_enumeration
-        write_enumeration(args.output, result, command_line=" ".join(sys.argv))
+        write_enumeration(args.output, result, command_line=shlex.join(["hpfold", *sys.argv[1:]]))
     if args.json:
         print(json.dumps(result.to_dict()))
     else:

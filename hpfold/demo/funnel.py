@@ -49,7 +49,7 @@ def energy_q_histogram(sequence: str, lattice: str = "square") -> FunnelData:
     --------
     >>> data = energy_q_histogram("HPHPPHHPHH")
     >>> int(data.counts.sum())
-    44100
+    16268
 
     Notes
     -----
