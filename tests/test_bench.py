@@ -456,3 +456,15 @@ def test_cli_bench_json_and_errors(tmp_path, capsys):
     assert main(["bench", "--budget", "10 parsecs"]) == 2
     assert main(["bench", "--list"]) == 0
     assert "harvard48" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lattice,sequence", [("square", "HPHPPHHPHPPHPHH"), ("cubic", "HPHHPPHHPH")])
+def test_perm_adapter_reaches_the_exact_ground_state(lattice, sequence):
+    pytest.importorskip("hpfold.perm")
+    from hpfold.bench.harness import run_inline
+    from hpfold.enumerate import enumerate_conformations
+
+    exact = enumerate_conformations(sequence, lattice)
+    rec = run_inline("perm", sequence, lattice, budget="30s", seed=4, target=exact.ground_energy)
+    assert rec["success"] and rec["invalid_claims"] == 0 and rec["best_energy"] == exact.ground_energy
+    assert rec["evaluations"] > 0
