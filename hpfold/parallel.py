@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -234,7 +233,7 @@ def _collect_range(plan, cutoff, part):
 
 
 def enumerate_distributed(sequence, lattice="square", ground_states=False, workers=None, scheduler=None,
-                          force=False, *, model="HP", threads_per_worker=1, tasks_per_worker=8):
+                          force=False, *, model="HP", energy_cutoff=None, threads_per_worker=1, tasks_per_worker=8):
     """Exact enumeration with its shards spread over local processes or a Dask cluster.
 
     Parameters
@@ -250,6 +249,9 @@ def enumerate_distributed(sequence, lattice="square", ground_states=False, worke
     force : bool
         Run even when estimated to take over 10 minutes.
     model : str or EnergyModel
+    energy_cutoff : int, optional
+        Also return every canonical conformation with E <= cutoff, in the order of the serial
+        enumeration (``conformations``, ``conformation_energies``, ``conformation_weights``).
     threads_per_worker : int
         numba threads per task.
     tasks_per_worker : int
@@ -259,7 +261,7 @@ def enumerate_distributed(sequence, lattice="square", ground_states=False, worke
     -------
     EnumerationResult
         Identical to :func:`hpfold.enumerate.enumerate_conformations` (counts, classes,
-        ground states); ``threads`` is the total number of worker threads.
+        ground states, conformations); ``threads`` is the total number of worker threads.
 
     Examples
     --------
@@ -277,6 +279,8 @@ def enumerate_distributed(sequence, lattice="square", ground_states=False, worke
     """
     from .enumerate import (MAX_CONFORMATIONS, MAX_SECONDS, EnumerationTooLarge, estimate_enumeration,
                             merge_counts, plan_enumeration)
+    import numpy as np
+
     from .lattice import encode_directions
 
     if workers is None and scheduler is None:
@@ -299,13 +303,17 @@ def enumerate_distributed(sequence, lattice="square", ground_states=False, worke
         t0 = time.perf_counter()
         parts = [part for _, part in ex.map_unordered(_count_range, ranges, shared=(ref,))]
         result = merge_counts(plan, parts, time.perf_counter() - t0, total_threads)
-        if ground_states:
-            cutoff = result.ground_energy
+        if ground_states or energy_cutoff is not None:
+            cutoff = result.ground_energy if energy_cutoff is None else max(int(energy_cutoff), result.ground_energy)
             found = dict(ex.map_unordered(_collect_range, parts, shared=(ref, cutoff)))
-            states = []
-            for i in sorted(found, key=lambda k: parts[k].start):
-                dirs, energies, _ = found[i]
-                states.extend(encode_directions(row) for row in dirs[energies == cutoff])
-            result.ground_states = sorted(states)
+            order = sorted(found, key=lambda k: parts[k].start)  # shard order, as the serial collection
+            dirs = np.concatenate([found[k][0] for k in order])
+            energies = np.concatenate([found[k][1] for k in order])
+            weights = np.concatenate([found[k][2] for k in order])
+            if ground_states:
+                result.ground_states = sorted(encode_directions(row) for row in dirs[energies == result.ground_energy])
+            if energy_cutoff is not None:
+                result.conformations, result.conformation_energies = dirs, energies
+                result.conformation_weights = weights
         result.seconds = time.perf_counter() - t0
     return result

@@ -78,9 +78,13 @@ def _same_enumeration(a, b):
 def test_enumeration_on_local_processes_equals_serial(sequence, lattice):
     from hpfold.enumerate import enumerate_conformations
 
-    serial = enumerate_conformations(sequence, lattice, ground_states=True)
-    _same_enumeration(enumerate_distributed(sequence, lattice, ground_states=True, workers=2), serial)
-    _same_enumeration(enumerate_distributed(sequence, lattice, ground_states=True, workers=1), serial)
+    serial = enumerate_conformations(sequence, lattice, ground_states=True, energy_cutoff=-1)
+    for workers in (2, 1):
+        dist = enumerate_distributed(sequence, lattice, ground_states=True, workers=workers, energy_cutoff=-1)
+        _same_enumeration(dist, serial)
+        assert np.array_equal(dist.conformations, serial.conformations) and len(dist.conformations) > 0
+        assert np.array_equal(dist.conformation_energies, serial.conformation_energies)
+        assert np.array_equal(dist.conformation_weights, serial.conformation_weights)
 
 
 def test_distributed_enumeration_refuses_huge_runs():
