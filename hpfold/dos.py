@@ -164,7 +164,7 @@ class DensityOfStates:
                 f"E0={self.ground_energy})")
 
 
-def combine_runs(energies_per_run, ln_g_per_run):
+def combine_runs(energies_per_run, ln_g_per_run, weights=None):
     """Merge independent estimates of ``ln g`` into one: the mean of ``g`` and its standard error.
 
     Parameters
@@ -173,13 +173,16 @@ def combine_runs(energies_per_run, ln_g_per_run):
         Levels seen by each run.
     ln_g_per_run : list of float arrays
         ``ln g`` of each run on its own levels.
+    weights : list of float, optional
+        Weight of each run in the mean (e.g. its number of tours); equal by default.  The error
+        is always the unweighted standard error.
 
     Returns
     -------
     energies : ndarray of int64
         The union of the levels, ascending.
     ln_g : ndarray of float64
-        ``ln`` of the mean over runs of ``g`` (a run that missed a level contributes 0 there).
+        ``ln`` of the (weighted) mean over runs of ``g`` (a run that missed a level contributes 0).
     ln_g_err : ndarray of float64
         Standard error of that mean divided by the mean (``inf`` for a single run, 0 when every run
         agrees); for small errors this is the standard error of ``ln g``.
@@ -198,7 +201,8 @@ def combine_runs(energies_per_run, ln_g_per_run):
         runs[r, np.searchsorted(union, np.asarray(e, dtype=np.int64))] = lg
     top = runs.max(axis=0)
     scaled = np.exp(runs - top)
-    mean = scaled.mean(axis=0)
+    w = np.ones(len(runs)) if weights is None else np.asarray(weights, dtype=np.float64)
+    mean = (w[:, None] * scaled).sum(axis=0) / w.sum()
     ln_g = top + np.log(mean)
     if len(runs) > 1:
         err = scaled.std(axis=0, ddof=1) / np.sqrt(len(runs)) / mean

@@ -136,13 +136,19 @@ def _spawn(seed, runs):
 
 
 def _run_all(runs, tours, threads, max_seconds, progress_label):
-    """Advance every run by ``tours`` tours in batches (about 0.5 s each), on ``threads`` threads."""
-    deadline = None if max_seconds is None else time.perf_counter() + float(max_seconds)
+    """Advance every run to ``tours`` tours in batches (about 0.5 s each), on ``threads`` threads.
+
+    With ``max_seconds`` each run gets an equal share of the wall time: runs on one thread
+    share it in turn, ``threads`` runs at a time share it in parallel.
+    """
+    threads = min(threads, len(runs))
+    share = None if max_seconds is None else float(max_seconds) / math.ceil(len(runs) / threads)
 
     def drive(run):
         batch = 16
+        started = time.perf_counter()
         while run.tours < tours:
-            if deadline is not None and time.perf_counter() > deadline:
+            if share is not None and time.perf_counter() - started > share:
                 break
             step = min(batch, tours - run.tours)
             t0 = time.perf_counter()
@@ -154,13 +160,13 @@ def _run_all(runs, tours, threads, max_seconds, progress_label):
                 batch //= 2
         return run
 
-    if threads <= 1 or len(runs) == 1:
+    if threads <= 1:
         for r in runs:
             drive(r)
     else:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(drive, runs))
-    log.info("%s: %d run(s), %d tours each", progress_label, len(runs), runs[0].tours)
+    log.info("%s: %d run(s), %s tours", progress_label, len(runs), [r.tours for r in runs])
 
 
 def flatperm(sequence, lattice="square", model="HP", *, tours=20000, runs=4, seed=None, threads=1,
@@ -188,14 +194,16 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=20000, runs=4, see
         is tabulated (``hpfold/data/saw_counts.tsv``); otherwise keep flatPERM's own absolute
         estimate (it also estimates that total, without bias).
     max_seconds : float, optional
-        Stop every run when this wall time is exceeded (the result then depends on machine speed).
+        Wall-time limit for the whole call, shared equally between the runs (the result then
+        depends on machine speed).
 
     Returns
     -------
     DensityOfStates
         Method ``"flatperm"``; ``counters`` sums the kernel counters over runs and adds
-        ``seconds``, ``runs``, ``tours_per_run``, ``flatness`` (worst min/mean of the full-length
-        histogram over runs) and ``ln_total_estimate`` (flatPERM's own ln sum g, mean over runs).
+        ``seconds`` (wall), ``cpu_seconds``, ``runs`` (runs that reached full length),
+        ``tours_requested_per_run``, ``flatness`` (worst min/mean of the full-length histogram
+        over runs) and ``ln_total_estimate`` (flatPERM's own ln sum g, mean over runs).
 
     Examples
     --------
@@ -217,7 +225,14 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=20000, runs=4, see
     wall = time.perf_counter() - t0
     total = exact_total(problem.lattice, problem.n) if normalise else None
     energies, ln_gs, raw_totals = [], [], []
-    for st in states:
+    finished = [st for st in states if st.sum_w[problem.n].any()]
+    if not finished:
+        raise ValueError(f"flatPERM: no run grew a full-length chain of {problem.n} monomers "
+                         f"(raise tours or max_seconds)")
+    if len(finished) < len(states):
+        log.warning("flatPERM: %d of %d runs grew no full-length chain and are left out",
+                    len(states) - len(finished), len(states))
+    for st in finished:
         e, lg = st.ln_g()
         top = lg.max()
         raw = float(top + np.log(np.exp(lg - top).sum()))
@@ -226,20 +241,20 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=20000, runs=4, see
             lg = lg - raw + math.log(total)
         energies.append(e)
         ln_gs.append(lg)
-    union, ln_g, err, ln_runs = combine_runs(energies, ln_gs)
+    union, ln_g, err, ln_runs = combine_runs(energies, ln_gs, weights=[st.tours for st in finished])
     if total is not None:
         norm = (f"{_unreduced()}; each run scaled so that sum g = c_{problem.n - 1} = {total} "
                 f"(exact self-avoiding walk count)")
     else:
         norm = f"{_unreduced()}; absolute flatPERM estimate (sum g estimates c_{problem.n - 1}, not rescaled)"
     counters = _sum_counters([s.counter_dict() for s in states])
-    counters.update(runs=runs, tours_per_run=tours, seconds=round(wall, 4),
+    counters.update(runs=len(finished), tours_requested_per_run=tours, seconds=round(wall, 4),
                     cpu_seconds=round(sum(s.seconds for s in states), 4),
-                    flatness=round(min(s.flatness() for s in states), 4),
+                    flatness=round(min(s.flatness() for s in finished), 4),
                     ln_total_estimate=float(np.mean(raw_totals)))
     best = min(states, key=lambda s: s.counters[kern.BEST_E])
     return DensityOfStates(problem.sequence, problem.lattice, problem.model, union, ln_g, "flatperm", norm,
-                           ln_g_err=err if runs > 1 else None, ln_g_runs=ln_runs if runs > 1 else None,
+                           ln_g_err=err if len(finished) > 1 else None, ln_g_runs=ln_runs if len(finished) > 1 else None,
                            counters=counters, best_conformation=best.best_conformation())
 
 

@@ -225,3 +225,9 @@ def test_flatperm_cubic_13_within_one_percent():
     p_exact = max(heat_capacity_peaks(exact.energies, exact.ln_g, 0.1, 3.0), key=lambda p: p.height)
     p_est = max(heat_capacity_peaks(est.energies, est.ln_g, 0.1, 3.0), key=lambda p: p.height)
     assert abs(p_est.temperature - p_exact.temperature) <= 0.005
+
+
+def test_flatperm_time_limit_shared_between_runs():
+    dos = flatperm("HPHPPHHPHPPHPHHPPHPH", tours=1 << 40, runs=3, seed=0, max_seconds=0.6)
+    assert dos.counters["runs"] == 3 and dos.n_runs == 3  # every run got its share of the time
+    assert dos.counters["tours"] > 3000

@@ -13,12 +13,12 @@ __all__ = ["plot_heat_capacity", "plot_energy", "plot_native_probability", "plot
 
 
 def new_figure(nrows=1, ncols=1, size=(5.0, 3.6)):
-    """A matplotlib Figure (no pyplot state, safe without a display) and its axes."""
+    """A matplotlib Figure (no pyplot state, safe without a display) and its axes, squeezed as
+    ``pyplot.subplots`` does (one Axes, a 1-d or a 2-d array); ``size`` is per panel, in inches."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    return fig, (axes[0, 0] if nrows * ncols == 1 else axes)
+    return fig, fig.subplots(nrows, ncols)
 
 
 def _axis(ax):
@@ -68,7 +68,8 @@ def plot_heat_capacity(thermo, ax=None, *, label=None, show_peaks=True, n_sigma=
             text = f"{peak.temperature:.3f}"
             if peak.temperature_err:
                 text += f"\u00b1{peak.temperature_err:.3f}"
-            ax.annotate(text, (peak.temperature, peak.height), xytext=(4, -12), textcoords="offset points",
+            stagger = -12 - 11 * len(ax.texts)  # several curves on one axes: labels do not overlap
+            ax.annotate(text, (peak.temperature, peak.height), xytext=(5, stagger), textcoords="offset points",
                         fontsize=8, color=line.get_color())
     ax.set_xlabel("$T$ ($\\epsilon/k_B$)")
     ax.set_ylabel("$C_v$ ($k_B$)")
