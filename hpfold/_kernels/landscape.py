@@ -1,0 +1,960 @@
+"""Landscape kernels: packed canonical keys, a state hash table, union-find flooding, quenching.
+
+States are symmetry classes of conformations, written as their canonical
+(lexicographically smallest) direction string and packed into ``W`` unsigned
+64-bit words, most significant direction first, so that comparing packed keys
+word by word compares the strings.  ``bits`` bits hold one direction (2 on the
+square lattice, 3 on cubic and triangular, 4 on fcc).
+
+Canonicalising a neighbour: every lattice point group used here acts
+transitively on the directions, so the canonical string starts with the
+smallest image of its first direction; only the group elements mapping the
+first direction there (``candidates[d]``, |G| / nd of them) need comparing.
+
+The flooding kernels take the neighbour function as their first argument
+(``neighbours(dirs, vectors, group, move_mask, out) -> count``), so that the
+same body serves the move sets of :mod:`hpfold._kernels.moves` and the
+hand-written move functions of the tests.  A kernel that takes a function
+argument is not found again in numba's cache; the cached entry points are the
+thin wrappers that fix the function (see :mod:`hpfold.landscape.flooding`).
+"""
+import numpy as np
+from numba import njit, prange
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_EMPTY = -1
+
+
+# --------------------------------------------------------------------------- keys
+
+@njit(cache=True)
+def pack_into(dirs, bits, n_words, out):
+    """Pack a direction array into ``out[:n_words]`` (most significant direction first)."""
+    per_word = 64 // bits
+    n = dirs.shape[0]
+    for w in range(n_words):
+        word = np.uint64(0)
+        lo = w * per_word
+        hi = min(n, lo + per_word)
+        for i in range(lo, hi):
+            word = (word << np.uint64(bits)) | np.uint64(dirs[i])
+        out[w] = word << np.uint64(bits * (per_word - max(hi - lo, 0)))
+
+
+@njit(cache=True)
+def pack_rows(dirs2d, bits, n_words):
+    """Packed keys (uint64 [M, n_words]) of the rows of ``dirs2d`` (int8 [M, L])."""
+    m = dirs2d.shape[0]
+    out = np.zeros((m, n_words), dtype=np.uint64)
+    for r in range(m):
+        pack_into(dirs2d[r], bits, n_words, out[r])
+    return out
+
+
+@njit(cache=True)
+def unpack_into(key, bits, length, out):
+    """Inverse of :func:`pack_into` for a string of ``length`` directions."""
+    per_word = 64 // bits
+    mask = np.uint64((1 << bits) - 1)
+    for i in range(length):
+        w = i // per_word
+        j = i - w * per_word
+        shift = np.uint64((per_word - 1 - j) * bits)
+        out[i] = np.int8((key[w] >> shift) & mask)
+
+
+@njit(cache=True, inline="always")
+def canonical_key(dirs, group, candidates, bits, n_words, tmp, out):
+    """Packed key of the canonical form (lexicographic minimum over the point group) of ``dirs``.
+
+    ``candidates[d]`` lists the group elements (-1 padded) that map direction ``d`` to the
+    smallest image any element gives it; ``tmp`` is scratch of length ``n_words``.
+    """
+    per_word = 64 // bits
+    n = dirs.shape[0]
+    first = True
+    d0 = dirs[0] if n > 0 else 0
+    for ci in range(candidates.shape[1]):
+        g = candidates[d0, ci]
+        if g < 0:
+            break
+        # build this image word by word, abandoning it as soon as it is larger than the best
+        state = 0  # 0: equal so far, -1: smaller, 1: larger
+        for w in range(n_words):
+            word = np.uint64(0)
+            lo = w * per_word
+            hi = min(n, lo + per_word)
+            for i in range(lo, hi):
+                word = (word << np.uint64(bits)) | np.uint64(group[g, dirs[i]])
+            word = word << np.uint64(bits * (per_word - max(hi - lo, 0)))
+            tmp[w] = word
+            if not first and state == 0:
+                if word < out[w]:
+                    state = -1
+                elif word > out[w]:
+                    state = 1
+                    break
+        if first or state == -1:
+            for w in range(n_words):
+                out[w] = tmp[w]
+            first = False
+
+
+@njit(cache=True)
+def canonical_rows(dirs2d, group, candidates, bits, n_words):
+    """Canonical packed keys of many (not necessarily canonical) direction rows."""
+    m = dirs2d.shape[0]
+    out = np.zeros((m, n_words), dtype=np.uint64)
+    tmp = np.zeros(n_words, dtype=np.uint64)
+    for r in range(m):
+        canonical_key(dirs2d[r], group, candidates, bits, n_words, tmp, out[r])
+    return out
+
+
+# --------------------------------------------------------------------------- hash table
+
+@njit(cache=True, inline="always")
+def _hash(key, n_words, shift):
+    h = np.uint64(0x2545F4914F6CDD1D)
+    for w in range(n_words):
+        h = (h ^ key[w]) * _GOLDEN
+        h = h ^ (h >> np.uint64(29))
+    return np.int64(h >> np.uint64(shift))
+
+
+@njit(cache=True)
+def build_table(keys, log2_capacity):
+    """Open-addressing table (linear probing) of ``keys`` (uint64 [M, W], distinct).
+
+    Row ``h`` of the table (uint64 [2^log2_capacity, W + 1]) holds ``r + 1`` for key row ``r``
+    (0: empty) followed by the key, so that a lookup touches one cache line.
+    """
+    cap = 1 << log2_capacity
+    shift = 64 - log2_capacity
+    n_words = keys.shape[1]
+    table = np.zeros((cap, n_words + 1), dtype=np.uint64)
+    for r in range(keys.shape[0]):
+        h = _hash(keys[r], n_words, shift)
+        while table[h, 0] != 0:
+            h = (h + 1) & (cap - 1)
+        table[h, 0] = np.uint64(r + 1)
+        for w in range(n_words):
+            table[h, w + 1] = keys[r, w]
+    return table
+
+
+@njit(cache=True, inline="always")
+def table_lookup(table, key, shift):
+    """Row of ``key`` in a table from :func:`build_table`, or -1."""
+    n_words = table.shape[1] - 1
+    cap_mask = table.shape[0] - 1
+    h = _hash(key, n_words, shift)
+    while True:
+        r = table[h, 0]
+        if r == 0:
+            return -1
+        same = True
+        for w in range(n_words):
+            if table[h, w + 1] != key[w]:
+                same = False
+                break
+        if same:
+            return np.int64(r) - 1
+        h = (h + 1) & cap_mask
+
+
+@njit(cache=True)
+def lookup_rows(table, keys, shift):
+    """Rows of many keys (-1 where absent)."""
+    out = np.empty(keys.shape[0], dtype=np.int64)
+    for r in range(keys.shape[0]):
+        out[r] = table_lookup(table, keys[r], shift)
+    return out
+
+
+# --------------------------------------------------------------------------- union-find
+
+@njit(cache=True, inline="always")
+def uf_find(parent, x):
+    """Root of ``x`` with path halving."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@njit(cache=True, inline="always")
+def uf_union(parent, size, a, b):
+    """Unite the sets of ``a`` and ``b`` (by size); return the new root."""
+    ra = uf_find(parent, a)
+    rb = uf_find(parent, b)
+    if ra == rb:
+        return ra
+    if size[ra] < size[rb]:
+        ra, rb = rb, ra
+    parent[rb] = ra
+    size[ra] += size[rb]
+    return ra
+
+
+# --------------------------------------------------------------------------- neighbour pass
+
+@njit(cache=True)
+def neighbour_block(neighbours, s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits,
+                    table, shift, out_nbr, out_cnt, target, out_up, out_down, out_missing):
+    """Neighbours of states ``s0:s1`` (rows of ``out_*`` are ``s - c0``).
+
+    For each state ``s``: the distinct neighbouring states ``t != s`` with ``t < level_stop[s]``
+    (energy not above ``s``'s) go to ``out_nbr[s - c0, :out_cnt[s - c0]]``; ``target[s]`` is the
+    smallest-index neighbour below ``s``'s level (states are sorted by energy, then key, so this is
+    steepest descent with a deterministic tie-break) or -1; ``out_up`` / ``out_down`` count the
+    distinct neighbours with a higher / lower index (for edge counting and a symmetry check);
+    ``out_missing`` counts neighbours absent from the table (above the energy cutoff).
+    """
+    length = dirs.shape[1]
+    n_words = table.shape[1] - 1
+    max_k = out_nbr.shape[1]
+    buf = np.empty((max_k, length), dtype=np.int8)
+    key = np.zeros(n_words, dtype=np.uint64)
+    tmp = np.zeros(n_words, dtype=np.uint64)
+    found = np.empty(max_k, dtype=np.int64)
+    for s in range(s0, s1):
+        k = neighbours(dirs[s], vectors, group, move_mask, buf)
+        process_neighbours(s, s - c0, k, buf, level_stop, group, candidates, bits, table, shift,
+                           key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
+
+
+@njit(cache=True)
+def process_neighbours(s, row, k, buf, level_stop, group, candidates, bits, table, shift,
+                       key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing):
+    """Canonicalise and look up the ``k`` neighbours of state ``s`` in ``buf``; write row ``row``."""
+    if k < 0:
+        out_missing[row] = 1 << 40  # the neighbour function refused the state: an error upstream
+        out_cnt[row] = 0
+        target[s] = -1
+        out_up[row] = 0
+        out_down[row] = 0
+        return
+    n_words = table.shape[1] - 1
+    nf = 0
+    missing = 0
+    for j in range(k):
+        canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
+        t = table_lookup(table, key, shift)
+        if t < 0:
+            missing += 1
+            continue
+        if t == s:
+            continue
+        # insertion into the sorted list of distinct neighbours
+        pos = nf
+        while pos > 0 and found[pos - 1] > t:
+            pos -= 1
+        if pos > 0 and found[pos - 1] == t:
+            continue
+        for q in range(nf, pos, -1):
+            found[q] = found[q - 1]
+        found[pos] = t
+        nf += 1
+    stop = level_stop[s]
+    cnt = 0
+    up = 0
+    for q in range(nf):
+        t = found[q]
+        if t > s:
+            up += 1
+        if t < stop:
+            out_nbr[row, cnt] = t
+            cnt += 1
+    out_cnt[row] = cnt
+    out_up[row] = up
+    out_down[row] = nf - up
+    out_missing[row] = missing
+    # steepest descent: the smallest index is the lowest energy (then the smallest key)
+    target[s] = found[0] if nf > 0 and level_stop[found[0]] < stop else -1
+
+
+@njit(cache=True)
+def consume_block(c0, c1, level_start, nbr, cnt, parent, size, down_s, down_r, n_down, adj_ptr, adj, n_adj):
+    """Union same-level neighbours; record (state, old root) pairs for lower neighbours.
+
+    Same-level neighbours are also appended to ``adj`` (row ``s - level_start`` of the level's
+    adjacency ends at ``adj_ptr[s - level_start + 1]``) for the plateau walk of :func:`finish_level`.
+    Old components are not touched here (only states of the current level are united), so the
+    recorded roots stay roots until :func:`finish_level`.  Returns the new ``(n_down, n_adj)``.
+    """
+    for s in range(c0, c1):
+        row = s - c0
+        last_root = -1
+        for q in range(cnt[row]):
+            t = nbr[row, q]
+            if t >= level_start:
+                uf_union(parent, size, s, t)
+                adj[n_adj] = t
+                n_adj += 1
+            else:
+                r = uf_find(parent, t)
+                if r != last_root:
+                    down_s[n_down] = s
+                    down_r[n_down] = r
+                    n_down += 1
+                    last_root = r
+        adj_ptr[s - level_start + 1] = n_adj
+    return n_down, n_adj
+
+
+@njit(cache=True)
+def finish_level(a, b, target, parent, size, down_s, down_r, n_down, adj_ptr, adj, node_of, minimum_of, basin,
+                 next_minimum, next_merge):
+    """Close energy level ``a:b``: find new minima, gradient basins and merge events.
+
+    ``node_of[root]`` is the merge-tree node of each component of the states below this level:
+    a minimum ``m >= 0`` or a merge ``k`` encoded as ``-(k + 2)``.
+
+    Gradient basins: a state with a lower neighbour follows its steepest target; a state without
+    one, on a plateau that has lower neighbours somewhere, walks to the nearest plateau states that
+    do (fewest moves, breadth first from all of them at once) and follows the smallest of their
+    targets; a state of a minimum's plateau belongs to that minimum.
+
+    Returns ``(new_minimum_reps, merge_states, merge_child_ptr, merge_children)``: the first state
+    of each new minimum (in index order; their ids are ``next_minimum, next_minimum + 1, ...``),
+    and for each merge (ids ``next_merge, ...``) a saddle state and its children (encoded nodes).
+    """
+    n = b - a
+    proot = np.empty(n, dtype=np.int64)
+    has_exit = np.zeros(n, dtype=np.bool_)
+    for s in range(a, b):
+        p = uf_find(parent, s)
+        proot[s - a] = p
+        if target[s] >= 0:
+            has_exit[p - a] = True
+    reps = np.empty(n, dtype=np.int64)
+    n_new = 0
+    for s in range(a, b):
+        p = proot[s - a]
+        if not has_exit[p - a]:
+            if node_of[p] == -1:
+                node_of[p] = next_minimum + n_new
+                reps[n_new] = s
+                n_new += 1
+            minimum_of[s] = node_of[p]
+    # nearest exit on each plateau: breadth-first from every state that has a lower neighbour
+    label = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, -1, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    qt = 0
+    for s in range(a, b):
+        if target[s] >= 0:
+            label[s - a] = target[s]
+            dist[s - a] = 0
+            queue[qt] = s - a
+            qt += 1
+    qh = 0
+    while qh < qt:
+        x = queue[qh]
+        qh += 1
+        for q in range(adj_ptr[x], adj_ptr[x + 1]):
+            y = adj[q] - a
+            if dist[y] == -1:
+                dist[y] = dist[x] + 1
+                label[y] = label[x]
+                queue[qt] = y
+                qt += 1
+            elif dist[y] == dist[x] + 1 and label[x] < label[y]:
+                label[y] = label[x]
+    for s in range(a, b):
+        t = target[s]
+        if t >= 0:
+            basin[s] = basin[t]
+        elif label[s - a] >= 0:
+            basin[s] = basin[label[s - a]]
+        else:
+            basin[s] = minimum_of[s]
+    # cross unions, then group the old components by their new root
+    child = np.empty(n_down, dtype=np.int64)
+    for i in range(n_down):
+        child[i] = node_of[down_r[i]]
+    for i in range(n_down):
+        uf_union(parent, size, down_s[i], down_r[i])
+    sort_key = np.empty(n_down, dtype=np.int64)
+    offset = np.int64(1) << 31
+    for i in range(n_down):
+        sort_key[i] = uf_find(parent, down_s[i]) * (offset * 2) + (child[i] + offset)
+    order = np.argsort(sort_key, kind="mergesort")
+    merge_states = np.empty(n_down, dtype=np.int64)
+    child_ptr = np.zeros(n_down + 1, dtype=np.int64)
+    children = np.empty(n_down, dtype=np.int64)
+    n_merge = 0
+    n_child = 0
+    i = 0
+    while i < n_down:
+        root = sort_key[order[i]] // (offset * 2)
+        j = i
+        first_child = n_child
+        best_state = down_s[order[i]]
+        last = np.int64(-(1 << 62))
+        while j < n_down and sort_key[order[j]] // (offset * 2) == root:
+            c = child[order[j]]
+            if c != last:
+                children[n_child] = c
+                n_child += 1
+                last = c
+            if down_s[order[j]] < best_state:
+                best_state = down_s[order[j]]
+            j += 1
+        count = n_child - first_child
+        if count >= 2:
+            merge_states[n_merge] = best_state
+            n_merge += 1
+            child_ptr[n_merge] = n_child
+            node_of[root] = -(next_merge + n_merge - 1 + 2)
+        else:
+            n_child = first_child  # not a merge: drop the single child again
+            node_of[root] = children[first_child]
+        i = j
+    return reps[:n_new].copy(), merge_states[:n_merge].copy(), child_ptr[:n_merge + 1].copy(), \
+        children[:n_child].copy()
+
+
+@njit(cache=True)
+def count_roots(parent):
+    """Number of components of a union-find forest."""
+    c = 0
+    for x in range(parent.shape[0]):
+        if uf_find(parent, x) == x:
+            c += 1
+    return c
+
+
+@njit(cache=True)
+def tree_barriers(n_minima, min_energy, tree_parent, merge_saddle):
+    """Barrier of each minimum to a strictly lower one, from the merge tree (NaN if none).
+
+    Tree nodes: minima ``0..n_minima-1`` then merges; ``tree_parent`` (-1 for roots);
+    ``merge_saddle[k]`` is the saddle energy of merge node ``n_minima + k``.
+    """
+    n_nodes = tree_parent.shape[0]
+    low = np.empty(n_nodes, dtype=np.float64)
+    for m in range(n_minima):
+        low[m] = min_energy[m]
+    for v in range(n_minima, n_nodes):
+        low[v] = np.inf
+    # merges are created in order of rising saddle, so children precede parents
+    for v in range(n_nodes):
+        p = tree_parent[v]
+        if p >= 0 and low[v] < low[p]:
+            low[p] = low[v]
+    out = np.full(n_minima, np.nan)
+    for m in range(n_minima):
+        v = tree_parent[m]
+        while v >= 0:
+            if low[v] < min_energy[m]:
+                out[m] = merge_saddle[v - n_minima] - min_energy[m]
+                break
+            v = tree_parent[v]
+    return out
+
+
+# --------------------------------------------------------------------------- the shipped move sets
+# The sampler's move kernels define every move once, in ``moves.propose``; ``moves.all_neighbours`` runs
+# it over every slot of one conformation, setting up a fresh grid each time.  The block kernel below runs
+# the very same slot loop (``propose`` on every slot, ``recenter`` and retry on a wall cell) but keeps one
+# walled grid for a whole block of states, which halves the cost on the square lattice and avoids
+# clearing (2N + 3)^3 cells per state on 3-d lattices.  ``tests/test_landscape.py`` checks that it yields
+# exactly the neighbourhoods of ``all_neighbours``.  numba does not invalidate this cache when
+# ``moves.py`` changes: clear ``hpfold/_kernels/__pycache__`` after editing the move kernels.
+try:
+    from . import moves as _moves
+except ImportError:  # the move kernels are not installed yet
+    _moves = None
+
+if _moves is not None:
+    _build_tables = _moves.build_tables
+    _fill_walls = _moves.fill_walls
+    _place_chain = _moves.place_chain
+    _n_labels = _moves.n_labels
+    _propose = _moves.propose
+    _recenter = _moves.recenter
+    _directions_of = _moves.directions_of
+    _T_PIVOT = _moves.T_PIVOT
+
+
+@njit(cache=True)
+def move_workspace(n, vectors, group):
+    """(tables, walled grid, pos, new sites, candidate sites) for the slot loop of :func:`moves_of`."""
+    side = 2 * n + 3
+    tabs = _build_tables(vectors, group, side, n)
+    dim = vectors.shape[1]
+    cells = 1
+    for a in range(dim):
+        cells *= side
+    grid = np.zeros(cells, dtype=np.uint16)
+    _fill_walls(grid, side, dim, n + 1)
+    return tabs, grid, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+
+
+@njit(cache=True)
+def moves_of(dirs, vectors, move_mask, tabs, grid, pos, nw, cand, out):
+    """Every one-move result of ``dirs`` into ``out`` (duplicates and the input itself possible).
+
+    The grid is left empty (walls only) on return.  Returns the number of rows, or -1 when
+    ``dirs`` is not self-avoiding.
+    """
+    n = dirs.shape[0] + 1
+    if not _place_chain(dirs, vectors, tabs, pos, grid):
+        for k in range(n):
+            grid[pos[k]] = 0
+        _fill_walls(grid, tabs[4], tabs[0], n + 1)
+        return -1
+    count = 0
+    for mtype in range(4):
+        if not (move_mask >> mtype) & 1:
+            continue
+        nl = _n_labels(mtype, n, tabs)
+        for lab in range(nl):
+            status, a, b = _propose(mtype, lab, pos, grid, n, tabs, nw)
+            while status < 0:
+                _recenter(pos, grid, n, tabs, a if mtype == _T_PIVOT else -1)
+                status, a, b = _propose(mtype, lab, pos, grid, n, tabs, nw)
+            if status == 0:
+                continue
+            for k in range(n):
+                cand[k] = pos[k]
+            for k in range(a, b + 1):
+                cand[k] = nw[k]
+            _directions_of(cand, n, tabs, out[count])
+            count += 1
+    for k in range(n):
+        grid[pos[k]] = 0
+    return count
+
+
+@njit(cache=True)
+def neighbour_block_moves(s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits, table,
+                          shift, out_nbr, out_cnt, target, out_up, out_down, out_missing):
+    """:func:`neighbour_block` with the move sets of :mod:`hpfold._kernels.moves` (serial, cached)."""
+    length = dirs.shape[1]
+    n_words = table.shape[1] - 1
+    max_k = out_nbr.shape[1]
+    buf = np.empty((max_k, length), dtype=np.int8)
+    key = np.zeros(n_words, dtype=np.uint64)
+    tmp = np.zeros(n_words, dtype=np.uint64)
+    found = np.empty(max_k, dtype=np.int64)
+    tabs, grid, pos, nw, cand = move_workspace(length + 1, vectors, group)
+    for s in range(s0, s1):
+        k = moves_of(dirs[s], vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+        process_neighbours(s, s - c0, k, buf, level_stop, group, candidates, bits, table, shift,
+                           key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
+
+
+def _neighbour_block_threaded(n_sub, s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits,
+                              table, shift, out_nbr, out_cnt, target, out_up, out_down, out_missing):
+    step = (s1 - s0 + n_sub - 1) // n_sub
+    for i in prange(n_sub):
+        lo = s0 + i * step
+        hi = min(s1, lo + step)
+        if lo < hi:
+            neighbour_block_moves(lo, hi, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits,
+                                  table, shift, out_nbr, out_cnt, target, out_up, out_down, out_missing)
+
+
+#: threaded version (numba threads over sub-blocks; each state's output is independent of the thread count)
+neighbour_block_moves_parallel = njit(parallel=True)(_neighbour_block_threaded)
+
+
+# --------------------------------------------------------------------------- energies without a table
+
+@njit(cache=True)
+def energy_workspace(n, vectors):
+    """(flat offsets of the directions, empty occupancy grid, centre index) for :func:`dirs_energy`."""
+    dim = vectors.shape[1]
+    side = 2 * n + 1
+    off = np.zeros(vectors.shape[0], dtype=np.int64)
+    stride = 1
+    center = 0
+    for a in range(dim):
+        for d in range(vectors.shape[0]):
+            off[d] += vectors[d, a] * stride
+        center += n * stride
+        stride *= side
+    return off, np.zeros(stride, dtype=np.int32), center
+
+
+@njit(cache=True)
+def dirs_energy(dirs, types, matrix, off, grid, center, sites):
+    """Contact energy of a walk: each pair i < j - 1 on neighbouring sites adds ``matrix[types[i], types[j]]``.
+
+    ``sites`` (int64 [N]) is scratch; ``grid`` is left empty.  Returns ``(energy, self_avoiding)``.
+    """
+    n = dirs.shape[0] + 1
+    p = center
+    ok = True
+    sites[0] = p
+    grid[p] = 1
+    k_placed = 1
+    for i in range(1, n):
+        p += off[dirs[i - 1]]
+        sites[i] = p
+        if grid[p] != 0:
+            ok = False
+            break
+        grid[p] = i + 1
+        k_placed += 1
+    e = 0
+    if ok:
+        nd = off.shape[0]
+        for i in range(n):
+            ti = types[i]
+            for d in range(nd):
+                j = grid[sites[i] + off[d]] - 1
+                if j > i + 1:
+                    e += matrix[ti, types[j]]
+    for i in range(k_placed):
+        grid[sites[i]] = 0
+    return e, ok
+
+
+@njit(cache=True)
+def energies_of(dirs2d, types, matrix, vectors):
+    """Contact energies of many walks (int64 [M]) and whether each is self-avoiding."""
+    m = dirs2d.shape[0]
+    n = dirs2d.shape[1] + 1
+    off, grid, center = energy_workspace(n, vectors)
+    sites = np.zeros(n, dtype=np.int64)
+    out = np.zeros(m, dtype=np.int64)
+    valid = np.zeros(m, dtype=np.bool_)
+    for r in range(m):
+        e, ok = dirs_energy(dirs2d[r], types, matrix, off, grid, center, sites)
+        out[r] = e
+        valid[r] = ok
+    return out, valid
+
+
+# --------------------------------------------------------------------------- growing sets of states
+
+@njit(cache=True, inline="always")
+def set_insert(table, key, shift, value, used, n_used):
+    """Find ``key`` in an open-addressing table or insert it with ``value`` (>= 0).
+
+    Returns ``(row value, inserted, n_used)``; ``used[:n_used]`` lists the occupied slots (for clearing).
+    """
+    n_words = table.shape[1] - 1
+    cap_mask = table.shape[0] - 1
+    h = _hash(key, n_words, shift)
+    while True:
+        r = table[h, 0]
+        if r == 0:
+            table[h, 0] = np.uint64(value + 1)
+            for w in range(n_words):
+                table[h, w + 1] = key[w]
+            used[n_used] = h
+            return value, True, n_used + 1
+        same = True
+        for w in range(n_words):
+            if table[h, w + 1] != key[w]:
+                same = False
+                break
+        if same:
+            return np.int64(r) - 1, False, n_used
+        h = (h + 1) & cap_mask
+
+
+@njit(cache=True, inline="always")
+def set_clear(table, used, n_used):
+    for i in range(n_used):
+        h = used[i]
+        for w in range(table.shape[1]):
+            table[h, w] = 0
+
+
+@njit(cache=True, inline="always")
+def key_less(a, b):
+    for w in range(a.shape[0]):
+        if a[w] < b[w]:
+            return True
+        if a[w] > b[w]:
+            return False
+    return False
+
+
+# --------------------------------------------------------------------------- quenching
+
+@njit(cache=True)
+def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, candidates, bits, n_words, budget,
+                 out_dirs, out_energy, out_size, out_complete, out_steps, out_exact):
+    """Steepest descent of every row of ``dirs2d`` to its local minimum, with the flooding's tie-break.
+
+    From a state with lower neighbours the descent moves to the lowest one (ties: smallest canonical
+    key).  A state without lower neighbour is on a plateau: it is walked breadth first (at most
+    ``budget`` states) up to the first layer whose states have lower neighbours, and the descent
+    continues from the lowest of those neighbours (ties: smallest key); when the whole plateau has
+    none it is a minimum, represented by its smallest canonical key.  Writes the minimum's canonical directions,
+    energy, plateau size, whether the minimum's plateau was explored completely, the number of steps,
+    and whether every plateau crossed was explored completely (then the result is the state's exact
+    gradient basin; otherwise the descent left a plateau by the best exit found within the budget).
+    """
+    m = dirs2d.shape[0]
+    length = dirs2d.shape[1]
+    n = length + 1
+    tabs, grid, pos, nw, cand = move_workspace(n, vectors, group)
+    off, egrid, center = energy_workspace(n, vectors)
+    sites = np.zeros(n, dtype=np.int64)
+    max_k = 1
+    for mtype in range(4):
+        if (move_mask >> mtype) & 1:
+            max_k += _n_labels(mtype, n, tabs)
+    buf = np.empty((max_k, length), dtype=np.int8)
+    key = np.zeros(n_words, dtype=np.uint64)
+    tmp = np.zeros(n_words, dtype=np.uint64)
+    best_key = np.zeros(n_words, dtype=np.uint64)
+    exit_key = np.zeros(n_words, dtype=np.uint64)
+    cur = np.empty(length, dtype=np.int8)
+    best = np.empty(length, dtype=np.int8)
+    cap = 4
+    while cap < 2 * budget + 2:
+        cap *= 2
+    shift = 64 - int(np.log2(cap))
+    table = np.zeros((cap, n_words + 1), dtype=np.uint64)
+    used = np.zeros(cap, dtype=np.int64)
+    store = np.empty((budget, length), dtype=np.int8)
+    for r in range(m):
+        for i in range(length):
+            cur[i] = dirs2d[r, i]
+        e_cur, ok = dirs_energy(cur, types, matrix, off, egrid, center, sites)
+        steps = 0
+        exact = True
+        while True:
+            # the lowest neighbour of the current state
+            k = moves_of(cur, vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+            e_best = e_cur
+            found = False
+            for j in range(k):
+                e, _ = dirs_energy(buf[j], types, matrix, off, egrid, center, sites)
+                if e >= e_cur or (found and e > e_best):
+                    continue
+                canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
+                if not found or e < e_best or key_less(key, best_key):
+                    found = True
+                    e_best = e
+                    for w in range(n_words):
+                        best_key[w] = key[w]
+                    for i in range(length):
+                        best[i] = buf[j, i]
+            if found:
+                for i in range(length):
+                    cur[i] = best[i]
+                e_cur = e_best
+                steps += 1
+                continue
+            # a plateau: walk it breadth first, layer by layer, until a layer has lower neighbours
+            n_used = 0
+            n_store = 1
+            for i in range(length):
+                store[0, i] = cur[i]
+            canonical_key(cur, group, candidates, bits, n_words, tmp, key)
+            _, _, n_used = set_insert(table, key, shift, 0, used, n_used)
+            for w in range(n_words):
+                best_key[w] = key[w]  # smallest member so far
+            rep = 0
+            exit_found = False
+            exit_e = e_cur
+            complete = True
+            layer_start = 0
+            layer_end = 1
+            while layer_start < layer_end and not exit_found:
+                for head in range(layer_start, layer_end):
+                    k = moves_of(store[head], vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+                    for j in range(k):
+                        e, _ = dirs_energy(buf[j], types, matrix, off, egrid, center, sites)
+                        if e > e_cur or (exit_found and e > exit_e):
+                            continue
+                        canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
+                        if e < e_cur:
+                            if not exit_found or e < exit_e or key_less(key, exit_key):
+                                exit_found = True
+                                exit_e = e
+                                for w in range(n_words):
+                                    exit_key[w] = key[w]
+                                for i in range(length):
+                                    best[i] = buf[j, i]
+                            continue
+                        if exit_found:
+                            continue  # this layer has an exit: the next layer is not needed
+                        if n_store >= budget:
+                            if table_lookup(table, key, shift) < 0:
+                                complete = False
+                            continue
+                        _, inserted, n_used = set_insert(table, key, shift, n_store, used, n_used)
+                        if inserted:
+                            for i in range(length):
+                                store[n_store, i] = buf[j, i]
+                            if key_less(key, best_key):
+                                for w in range(n_words):
+                                    best_key[w] = key[w]
+                                rep = n_store
+                            n_store += 1
+                layer_start = layer_end
+                layer_end = n_store
+            set_clear(table, used, n_used)
+            if not complete:
+                exact = False
+            if exit_found:
+                for i in range(length):
+                    cur[i] = best[i]
+                e_cur = exit_e
+                steps += 1
+                continue
+            # a minimum: write its canonical representative
+            canonical_key(store[rep], group, candidates, bits, n_words, tmp, key)
+            unpack_into(key, bits, length, out_dirs[r])
+            out_energy[r] = e_cur
+            out_size[r] = n_store
+            out_complete[r] = complete
+            out_steps[r] = steps
+            out_exact[r] = exact
+            break
+
+
+# --------------------------------------------------------------------------- bounded saddle search
+
+@njit(cache=True)
+def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, group, move_mask, candidates, bits,
+                 n_words):
+    """Lowest energy threshold at which two states are joined by moves, by flooding from both ends.
+
+    Both floods grow together, level by level: at threshold ``L`` each holds every state reachable
+    from its seed through states with energy <= L.  The first level at which they share a state is
+    the saddle (exact, because every lower level was flooded completely).
+
+    Returns
+    -------
+    (status, level, n_states)
+        status 1: joined, ``level`` is the saddle energy; 0: the state budget ran out, the saddle is
+        >= ``level``; 2: the floods exhausted their components without meeting (not connected);
+        3: not joined at any level <= ``level_cap``, the saddle is >= ``level``.
+    """
+    length = dirs_a.shape[0]
+    n = length + 1
+    tabs, grid, pos, nw, cand = move_workspace(n, vectors, group)
+    off, egrid, center = energy_workspace(n, vectors)
+    sites = np.zeros(n, dtype=np.int64)
+    max_k = 1
+    for mtype in range(4):
+        if (move_mask >> mtype) & 1:
+            max_k += _n_labels(mtype, n, tabs)
+    buf = np.empty((max_k, length), dtype=np.int8)
+    key = np.zeros(n_words, dtype=np.uint64)
+    tmp = np.zeros(n_words, dtype=np.uint64)
+    cap = 4
+    while cap < 2 * budget + 4:
+        cap *= 2
+    shift = 64 - int(np.log2(cap))
+    table = np.zeros((cap, n_words + 1), dtype=np.uint64)
+    used = np.zeros(cap, dtype=np.int64)
+    store = np.empty((budget + 2, length), dtype=np.int8)
+    energy = np.zeros(budget + 2, dtype=np.int64)
+    side = np.zeros(budget + 2, dtype=np.int64)
+    queue = np.zeros(budget + 2, dtype=np.int64)
+    pending = np.zeros(budget + 2, dtype=np.int64)
+    n_pending = 0
+    n_used = 0
+    n_store = 0
+    qhead = 0
+    qtail = 0
+    for s in range(2):
+        src = dirs_a if s == 0 else dirs_b
+        e, _ = dirs_energy(src, types, matrix, off, egrid, center, sites)
+        canonical_key(src, group, candidates, bits, n_words, tmp, key)
+        idx, inserted, n_used = set_insert(table, key, shift, n_store, used, n_used)
+        if not inserted:
+            return 1, e, n_store  # the same state
+        for i in range(length):
+            store[n_store, i] = src[i]
+        energy[n_store] = e
+        side[n_store] = s + 1
+        n_store += 1
+    level = max(energy[0], energy[1])
+    queue[0] = 0
+    queue[1] = 1
+    qtail = 2
+    while True:
+        while qhead < qtail:
+            x = queue[qhead]
+            qhead += 1
+            sx = side[x]
+            k = moves_of(store[x], vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+            for j in range(k):
+                canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
+                idx = table_lookup(table, key, shift)
+                if idx < 0:
+                    if n_store >= budget:
+                        return 0, level, n_store
+                    e, _ = dirs_energy(buf[j], types, matrix, off, egrid, center, sites)
+                    idx, inserted, n_used = set_insert(table, key, shift, n_store, used, n_used)
+                    for i in range(length):
+                        store[idx, i] = buf[j, i]
+                    energy[idx] = e
+                    side[idx] = sx
+                    n_store += 1
+                    if e <= level:
+                        queue[qtail] = idx
+                        qtail += 1
+                    else:
+                        pending[n_pending] = idx
+                        n_pending += 1
+                elif (side[idx] & sx) == 0:
+                    side[idx] |= sx
+                    if energy[idx] <= level:
+                        return 1, level, n_store
+        # this level is complete and the floods have not met: the saddle is above it
+        if n_pending == 0:
+            return 2, level + 1, n_store
+        nxt = energy[pending[0]]
+        for p in range(n_pending):
+            nxt = min(nxt, energy[pending[p]])
+        if nxt > level_cap:
+            return 3, nxt, n_store
+        level = nxt
+        kept = 0
+        for p in range(n_pending):
+            idx = pending[p]
+            if energy[idx] <= level:
+                if side[idx] == 3:
+                    return 1, level, n_store
+                queue[qtail] = idx
+                qtail += 1
+            else:
+                pending[kept] = idx
+                kept += 1
+        n_pending = kept
+
+
+@njit(cache=True)
+def one_move_apart(dirs_a, dirs_b, vectors, group, move_mask, candidates, bits, n_words):
+    """For each row pair: whether ``dirs_b[r]`` is ``dirs_a[r]`` or one move from it (up to symmetry)."""
+    m = dirs_a.shape[0]
+    length = dirs_a.shape[1]
+    n = length + 1
+    out = np.zeros(m, dtype=np.bool_)
+    key_b = np.zeros(n_words, dtype=np.uint64)
+    key = np.zeros(n_words, dtype=np.uint64)
+    tmp = np.zeros(n_words, dtype=np.uint64)
+    tabs, grid, pos, nw, cand = move_workspace(n, vectors, group)
+    max_k = 1
+    for mtype in range(4):
+        if (move_mask >> mtype) & 1:
+            max_k += _n_labels(mtype, n, tabs)
+    buf = np.empty((max_k, length), dtype=np.int8)
+    for r in range(m):
+        canonical_key(dirs_b[r], group, candidates, bits, n_words, tmp, key_b)
+        canonical_key(dirs_a[r], group, candidates, bits, n_words, tmp, key)
+        if not key_less(key, key_b) and not key_less(key_b, key):
+            out[r] = True
+            continue
+        k = moves_of(dirs_a[r], vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+        for j in range(k):
+            canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
+            if not key_less(key, key_b) and not key_less(key_b, key):
+                out[r] = True
+                break
+    return out
