@@ -68,8 +68,9 @@ class EnumerationPlan:
         return len(self.prefixes)
 
     def kernel_args(self):
-        stride = self.emission.shape[1] + 1
-        grid_offsets = tuple(int(o) * stride for o in self.offsets)  # a tuple: its length is compiled in
+        stride = self.emission.shape[1]
+        # a tuple (its length is compiled in) of uint64 (unsigned indices skip numba's wraparound check)
+        grid_offsets = tuple(np.uint64(int(o) * stride % 2 ** 64) for o in self.offsets)
         channels = (0,) * self.emission.shape[1]
         return (self.n, grid_offsets, channels, self.grid_template, self.center, self.reads, self.emits, self.emission,
                 self.pred_correction, self.valid, self.nxt, self.order, self.e_offset)
@@ -251,8 +252,8 @@ def plan_enumeration(sequence, lattice="square", model="HP", target_shards=None)
     center = sum((n + 1) * s for s in strides)
     reads, emits, emission, pred = _energy_channels(types, mdl.matrix, n)
     field_bound = int(np.abs(emission).max(initial=0)) * lat.n_directions
-    grid_dtype = np.int8 if field_bound <= 127 else np.int32
-    grid_template = np.zeros(width ** lat.dim * (emission.shape[1] + 1), dtype=grid_dtype)
+    grid_dtype = np.int8 if 2 * field_bound + 1 <= 127 else np.int32  # a cell holds 2 * field + occupied
+    grid_template = np.zeros(width ** lat.dim * emission.shape[1], dtype=grid_dtype)
     g0, valid, nxt = _symmetry_tables(lat)
     bound = int(np.abs(mdl.matrix).max()) * (n * lat.n_directions // 2 + 1)
     if target_shards is None:
