@@ -1,0 +1,700 @@
+"""Move sets as numba kernels: slots, proposals on an occupancy grid, and the neighbour enumerator.
+
+Every move type has a fixed, state-independent number of *slots* (labels) for a
+chain of N monomers (:func:`n_labels`).  A proposal draws a slot uniformly and
+applies it to the current conformation with :func:`propose`; a slot whose move
+is geometrically impossible is a rejection.  Hence the proposal probability is
+``q(X -> Y) = m(X, Y) / n_labels`` where ``m`` counts the slots turning X into
+Y, and the proposal is symmetric when ``m(X, Y) = m(Y, X)`` (tested exhaustively
+in ``tests/test_moves.py``).  :func:`all_neighbours` runs the very same
+:func:`propose` over every slot, so an exact landscape's neighbourhood and the
+sampler's proposal set are identical.
+
+State layout: monomer ``k`` sits at flat index ``pos[k]`` of a grid of side
+``S`` per dimension whose outer layer is a wall; a cell holds 0 (empty),
+``k + 1`` (monomer k) or ``wall = N + 1``.  Every candidate site of a local or
+pull move is a lattice neighbour of an occupied (non-wall) site, so reads stay
+inside the array; when a candidate is a wall cell the proposal returns -1, the
+caller translates the chain to the middle of the grid (:func:`recenter`) and
+evaluates the same slot again.  Translation does not change the conformation,
+so the dynamics are those of the infinite lattice.  Pivot moves walk the moved
+side bond by bond and stop at the first wall cell; they recentre on the pivot
+monomer, which always succeeds when ``S >= 2N + 3`` (:func:`grid_side`).
+
+Slots (``nd`` directions, ``P = nd - 2`` directions other than ``+-v``):
+
+``local``  ``2 nd`` end moves (monomer 0 or N-1 to ``r_1 + e_d`` / ``r_{N-2} + e_d``);
+           ``NC (N - 2)`` corner flips (monomer i to another common neighbour of
+           ``r_{i-1}`` and ``r_{i+1}``; NC = 1 on the square and cubic lattices);
+           ``(P - 1)(N - 3)`` crankshafts of monomers i, i+1 when ``r_{i-1} .. r_{i+2}``
+           is a parallelogram ``v, u, -v`` (square: the 180-degree flip; cubic: 90,
+           180 and 270 degrees).
+``pull``   ``P (N - 1)`` pulls of monomer i towards ``L = r_{i+1} + e_w`` with
+           ``C = r_i + e_w`` (Lesh, Mitzenmacher & Whitesides 2003), monomers below
+           i following, and as many with the chain direction reversed; ``nd (nd - 1)``
+           end pulls at each end (``C = r_end + e_c``, ``L = C + e_l``).  End pulls
+           that move three or more monomers and put L next to the old site of the
+           second monomer are rejected: this makes the set exactly reversible.
+``pull_lesh`` the same without that rejection (the textbook set; irreversible,
+           Gyorffy, Zavodszky & Szilagyi 2012).
+``pivot``  ``2 (N - 2)(order - 1)`` slots: side (monomers above or below the pivot),
+           pivot monomer 1..N-2, non-identity point-group element.
+"""
+import numpy as np
+from numba import njit
+
+__all__ = ["LOCAL", "PULL", "PULL_LESH", "PIVOT", "MOVE_BITS", "N_MOVE_TYPES", "all_neighbours",
+           "max_neighbours", "proposal_results", "neighbour_workspace", "neighbours_with", "n_labels", "propose", "build_tables", "grid_side"]
+
+#: move-set bits for ``move_mask``
+LOCAL = 1
+PULL = 2
+PULL_LESH = 4
+PIVOT = 8
+#: move-type index -> bit (type indices 0 local, 1 pull, 2 pull_lesh, 3 pivot)
+MOVE_BITS = (LOCAL, PULL, PULL_LESH, PIVOT)
+N_MOVE_TYPES = 4
+T_LOCAL = 0
+T_PULL = 1
+T_PULL_LESH = 2
+T_PIVOT = 3
+
+
+def grid_side(n, with_pivot=True):
+    """Grid side per dimension for an N-monomer chain (pivot moves need ``2N + 3``)."""
+    return 2 * n + 3 if with_pivot else n + 24
+
+
+# layout of the int64 table array ``T`` built by :func:`build_tables`
+H_DIM, H_ND, H_P, H_NC, H_S, H_DOFF, H_WALL, H_ORDER = 0, 1, 2, 3, 4, 5, 6, 7
+H_OFF, H_DIROF, H_PERP, H_ALT, H_GRP = 8, 9, 10, 11, 12
+H_LAB = 13            # H_LAB + t: base of the slot decoding table of move type t (2 entries per slot)
+H_N = 17
+_HEADER = 20
+
+
+@njit(cache=True)
+def build_tables(vectors, group, side, n):
+    """All lookup tables for a lattice on a grid of side ``side``, packed in one int64 array ``T``.
+
+    Header ``T[0:8]`` = dim, nd, P = nd - 2, NC, S, doff, wall (= n + 1), group order; then the
+    base indices of: grid offsets ``off[d]``; ``dir_of[diff + doff]`` (direction of a unit grid
+    difference, or -1); ``perp[v, k]`` (the P directions other than v and its opposite);
+    ``alt[d1, d2, k]`` (the NC alternative first directions ``w1 != d1`` with
+    ``e_w1 + e_w2 = e_d1 + e_d2``, -1 padded); the point group ``grp[g, d]``.  One array
+    (not a tuple of arrays) keeps kernel calls free of reference counting.
+    """
+    nd = vectors.shape[0]
+    dim = vectors.shape[1]
+    P = nd - 2
+    S = side
+    half = nd // 2
+    order = group.shape[0]
+    stride = np.ones(dim, dtype=np.int64)
+    for a in range(1, dim):
+        stride[a] = stride[a - 1] * S
+    off = np.zeros(nd, dtype=np.int64)
+    for d in range(nd):
+        for a in range(dim):
+            off[d] += vectors[d, a] * stride[a]
+    doff = 0
+    for a in range(dim):
+        doff += stride[a]
+    # corner alternatives via a table of sums of two steps
+    d3 = 3 * doff
+    big = np.full(2 * d3 + 1, -1, dtype=np.int64)
+    for d in range(nd):
+        big[off[d] + d3] = d
+    NC = 0
+    for d1 in range(nd):
+        for d2 in range(nd):
+            if d2 == (d1 + half) % nd:
+                continue
+            c = 0
+            for w1 in range(nd):
+                if w1 != d1 and big[off[d1] + off[d2] - off[w1] + d3] >= 0:
+                    c += 1
+            NC = max(NC, c)
+    NCc = max(NC, 1)
+    nlab_local = 2 * nd + NC * max(n - 2, 0) + (P - 1) * max(n - 3, 0) if n >= 2 else 0
+    nlab_pull = 2 * P * (n - 1) + 2 * nd * (nd - 1) if n >= 2 else 0
+    nlab_pivot = 2 * max(n - 2, 0) * (order - 1)
+    size = (_HEADER + nd + (2 * doff + 1) + nd * max(P, 1) + nd * nd * NCc + order * nd
+            + 2 * (nlab_local + nlab_pull + nlab_pivot))
+    T = np.full(size, -1, dtype=np.int64)
+    T[H_DIM] = dim
+    T[H_ND] = nd
+    T[H_P] = P
+    T[H_NC] = NC
+    T[H_S] = S
+    T[H_DOFF] = doff
+    T[H_WALL] = n + 1
+    T[H_ORDER] = order
+    b_off = _HEADER
+    b_dir = b_off + nd
+    b_perp = b_dir + 2 * doff + 1
+    b_alt = b_perp + nd * max(P, 1)
+    b_grp = b_alt + nd * nd * NCc
+    T[H_OFF] = b_off
+    T[H_DIROF] = b_dir
+    T[H_PERP] = b_perp
+    T[H_ALT] = b_alt
+    T[H_GRP] = b_grp
+    for d in range(nd):
+        T[b_off + d] = off[d]
+        T[b_dir + off[d] + doff] = d
+    for v in range(nd):
+        k = 0
+        for w in range(nd):
+            if w != v and w != (v + half) % nd:
+                T[b_perp + v * P + k] = w
+                k += 1
+    for d1 in range(nd):
+        for d2 in range(nd):
+            if d2 == (d1 + half) % nd:
+                continue
+            c = 0
+            for w1 in range(nd):
+                if w1 != d1 and big[off[d1] + off[d2] - off[w1] + d3] >= 0:
+                    T[b_alt + (d1 * nd + d2) * NCc + c] = w1
+                    c += 1
+    for g in range(order):
+        for d in range(nd):
+            T[b_grp + g * nd + d] = group[g, d]
+    T[H_N] = n
+    # slot decoding tables: two integers per slot, so that no division runs per move
+    b = b_grp + order * nd
+    T[H_LAB + T_LOCAL] = b
+    for lab in range(nlab_local):
+        if lab < 2 * nd:                         # end move: (monomer, direction)
+            e = 1 if lab >= nd else 0
+            T[b + 2 * lab] = n - 1 if e else 0
+            T[b + 2 * lab + 1] = lab - e * nd
+        elif lab < 2 * nd + NC * (n - 2):        # corner flip: (monomer, alternative)
+            r = lab - 2 * nd
+            T[b + 2 * lab] = r // NC + 1
+            T[b + 2 * lab + 1] = r % NC
+        else:                                    # crankshaft: (monomer, slot)
+            r = lab - 2 * nd - NC * (n - 2)
+            T[b + 2 * lab] = r // (P - 1) + 1
+            T[b + 2 * lab + 1] = r % (P - 1)
+    b += 2 * nlab_local
+    T[H_LAB + T_PULL] = b
+    T[H_LAB + T_PULL_LESH] = b
+    half = P * (n - 1)
+    ne = nd * (nd - 1)
+    for lab in range(nlab_pull):
+        if lab < 2 * half:                       # pull: (monomer, perpendicular slot)
+            up = 1 if lab >= half else 0
+            r = lab - up * half
+            T[b + 2 * lab] = r // P + up
+            T[b + 2 * lab + 1] = r % P
+        else:                                    # end pull: (end, dc * nd + dl)
+            r = lab - 2 * half
+            at0 = r >= ne
+            if at0:
+                r -= ne
+            dc = r // (nd - 1)
+            dl = r % (nd - 1)
+            if dl >= (dc + nd // 2) % nd:
+                dl += 1
+            T[b + 2 * lab] = 0 if at0 else n - 1
+            T[b + 2 * lab + 1] = dc * nd + dl
+    b += 2 * nlab_pull
+    T[H_LAB + T_PIVOT] = b
+    per = order - 1
+    span = max(n - 2, 0) * per
+    for lab in range(nlab_pivot):                # pivot: (side * n + monomer, group element)
+        side = lab // span
+        r = lab % span
+        T[b + 2 * lab] = side * n + r // per + 1
+        T[b + 2 * lab + 1] = r % per + 1
+    return T
+
+
+@njit(cache=True)
+def n_labels(mtype, n, T):
+    """Number of slots of move type ``mtype`` (0 local, 1 pull, 2 pull_lesh, 3 pivot) for N = n."""
+    nd = T[H_ND]
+    P = T[H_P]
+    NC = T[H_NC]
+    if n < 2 or n != T[H_N]:
+        return 0
+    if mtype == T_LOCAL:
+        return 2 * nd + NC * max(n - 2, 0) + (P - 1) * max(n - 3, 0)
+    if mtype == T_PULL or mtype == T_PULL_LESH:
+        return 2 * P * (n - 1) + 2 * nd * (nd - 1)
+    if mtype == T_PIVOT:
+        return 2 * max(n - 2, 0) * (T[H_ORDER] - 1)
+    return 0
+
+
+def max_neighbours(n, nd, order, move_mask):
+    """A safe number of rows for the ``out`` buffer of :func:`all_neighbours` (one per slot)."""
+    P = nd - 2
+    nc = nd - 1          # corner alternatives per monomer never exceed nd - 1
+    total = 0
+    if n < 2:
+        return 1
+    if move_mask & LOCAL:
+        total += 2 * nd + nc * max(n - 2, 0) + (P - 1) * max(n - 3, 0)
+    if move_mask & PULL:
+        total += 2 * P * (n - 1) + 2 * nd * (nd - 1)
+    if move_mask & PULL_LESH:
+        total += 2 * P * (n - 1) + 2 * nd * (nd - 1)
+    if move_mask & PIVOT:
+        total += 2 * max(n - 2, 0) * (order - 1)
+    return max(total, 1)
+
+
+@njit(cache=True, inline="always")
+def _adjacent(T, diff):
+    """True if the grid difference ``diff`` is one lattice step."""
+    doff = T[H_DOFF]
+    if diff < -doff or diff > doff:
+        return False
+    return T[T[H_DIROF] + diff + doff] >= 0
+
+
+@njit(cache=True, inline="always")
+def _dir(T, diff):
+    """Direction of a unit grid difference (caller guarantees it is one)."""
+    return T[T[H_DIROF] + diff + T[H_DOFF]]
+
+
+@njit(cache=True, inline="always")
+def _follow(T, pos, nw, n, s, C, j):
+    """Pull-move following rule from monomer j on (direction -s); returns the first unmoved index."""
+    if j >= 0 and j < n and not _adjacent(T, pos[j] - C):
+        nw[j] = pos[j + 2 * s]
+        j -= s
+        while j >= 0 and j < n and not _adjacent(T, pos[j] - pos[j + 3 * s]):
+            nw[j] = pos[j + 2 * s]
+            j -= s
+    return j
+
+
+@njit(cache=True, inline="always")
+def _propose_pull(T, lab, pos, grid, n, nw, fix):
+    nd = T[H_ND]
+    P = T[H_P]
+    wall = T[H_WALL]
+    b_off = T[H_OFF]
+    half = P * (n - 1)
+    b_lab = T[H_LAB + T_PULL] + 2 * lab
+    if lab < 2 * half:
+        s = 1 if lab < half else -1
+        i = T[b_lab]
+        pi = pos[i]
+        an = pos[i + s]
+        v = _dir(T, pi - an)
+        w = T[b_off + T[T[H_PERP] + v * P + T[b_lab + 1]]]
+        L = an + w
+        gv = np.int64(grid[L])
+        if gv != 0:
+            return (-1 if gv == wall else 0), 0, 0
+        nw[i] = L
+        ip = i - s
+        if ip < 0 or ip >= n:
+            return 1, i, i
+        C = pi + w
+        if C == pos[ip]:
+            return 1, i, i
+        gv = np.int64(grid[C])
+        if gv != 0:
+            return (-1 if gv == wall else 0), 0, 0
+        nw[ip] = C
+        j = _follow(T, pos, nw, n, s, C, ip - s)
+        lo = j + s
+        if s > 0:
+            return 1, lo, i
+        return 1, i, lo
+    i = T[b_lab]
+    s = -1 if i == 0 else 1
+    dcl = T[b_lab + 1]
+    dc = dcl // nd
+    dl = dcl - dc * nd
+    C = pos[i] + T[b_off + dc]
+    gv = np.int64(grid[C])
+    if gv != 0:
+        return (-1 if gv == wall else 0), 0, 0
+    L = C + T[b_off + dl]
+    gv = np.int64(grid[L])
+    if gv != 0:
+        return (-1 if gv == wall else 0), 0, 0
+    nw[i] = L
+    nw[i - s] = C
+    j = _follow(T, pos, nw, n, s, C, i - 2 * s)
+    if fix and s * (i - j) >= 3 and _adjacent(T, L - pos[i - s]):
+        return 0, 0, 0
+    lo = j + s
+    if s > 0:
+        return 1, lo, i
+    return 1, i, lo
+
+
+@njit(cache=True, inline="always")
+def _propose_local(T, lab, pos, grid, n, nw):
+    nd = T[H_ND]
+    P = T[H_P]
+    NC = T[H_NC]
+    wall = T[H_WALL]
+    b_off = T[H_OFF]
+    b_lab = T[H_LAB + T_LOCAL] + 2 * lab
+    if lab < 2 * nd:
+        idx = T[b_lab]
+        nb = n - 2 if idx > 0 else 1
+        q = pos[nb] + T[b_off + T[b_lab + 1]]
+        gv = np.int64(grid[q])
+        if gv != 0:
+            return (-1 if gv == wall else 0), 0, 0
+        nw[idx] = q
+        return 1, idx, idx
+    i = T[b_lab]
+    k = T[b_lab + 1]
+    if lab < 2 * nd + NC * (n - 2):
+        d1 = _dir(T, pos[i] - pos[i - 1])
+        d2 = _dir(T, pos[i + 1] - pos[i])
+        w1 = T[T[H_ALT] + (d1 * nd + d2) * max(NC, 1) + k]
+        if w1 < 0:
+            return 0, 0, 0
+        q = pos[i - 1] + T[b_off + w1]
+        gv = np.int64(grid[q])
+        if gv != 0:
+            return (-1 if gv == wall else 0), 0, 0
+        nw[i] = q
+        return 1, i, i
+    ud = pos[i + 2] - pos[i - 1]
+    if not _adjacent(T, ud) or pos[i + 1] - pos[i] != ud:
+        return 0, 0, 0
+    u = _dir(T, ud)
+    v = _dir(T, pos[i] - pos[i - 1])
+    b_perp = T[H_PERP]
+    w = T[b_perp + u * P + k]
+    if w == v:
+        w = T[b_perp + u * P + P - 1]
+    p1 = pos[i - 1] + T[b_off + w]
+    p2 = pos[i + 2] + T[b_off + w]
+    gv = np.int64(grid[p1])
+    if gv != 0 and gv != i + 1 and gv != i + 2:
+        return (-1 if gv == wall else 0), 0, 0
+    gv = np.int64(grid[p2])
+    if gv != 0 and gv != i + 1 and gv != i + 2:
+        return (-1 if gv == wall else 0), 0, 0
+    nw[i] = p1
+    nw[i + 1] = p2
+    return 1, i, i + 1
+
+
+@njit(cache=True, inline="always")
+def _propose_pivot(T, lab, pos, grid, n, nw):
+    nd = T[H_ND]
+    wall = T[H_WALL]
+    b_off = T[H_OFF]
+    b_grp = T[H_GRP]
+    b_lab = T[H_LAB + T_PIVOT] + 2 * lab
+    k = T[b_lab]
+    g = T[b_lab + 1]
+    side = 0
+    if k >= n:
+        side = 1
+        k -= n
+    if side == 0:          # monomers k+1 .. N-1 turn about monomer k
+        a = k + 1
+        b = n - 1
+        prev = pos[k]
+        for j in range(a, b + 1):
+            d = _dir(T, pos[j] - pos[j - 1])
+            q = prev + T[b_off + T[b_grp + g * nd + d]]
+            gv = np.int64(grid[q])
+            if gv != 0:
+                if gv == wall:
+                    return -1, k, 0
+                if gv - 1 < a:
+                    return 0, 0, 0
+            nw[j] = q
+            prev = q
+    else:                  # monomers 0 .. k-1 turn about monomer k
+        a = 0
+        b = k - 1
+        prev = pos[k]
+        for j in range(b, -1, -1):
+            d = _dir(T, pos[j + 1] - pos[j])
+            q = prev - T[b_off + T[b_grp + g * nd + d]]
+            gv = np.int64(grid[q])
+            if gv != 0:
+                if gv == wall:
+                    return -1, k, 0
+                if gv - 1 > b:
+                    return 0, 0, 0
+            nw[j] = q
+            prev = q
+    return 1, a, b
+
+
+@njit(cache=True, inline="always")
+def propose(T, mtype, lab, pos, grid, n, nw):
+    """Apply slot ``lab`` of move type ``mtype`` to the chain, read-only on ``pos`` and ``grid``.
+
+    Returns ``(status, a, b)``: status 1 writes the new sites of the moved monomers
+    ``a..b`` into ``nw[a..b]`` (every new site is empty or vacated by a moved monomer);
+    0 means the slot's move is impossible (a rejection); -1 means a candidate site is a
+    wall cell: call ``recenter(T, pos, grid, n, a if mtype == 3 else -1)`` and retry.
+    """
+    if mtype == T_PULL:
+        return _propose_pull(T, lab, pos, grid, n, nw, True)
+    if mtype == T_LOCAL:
+        return _propose_local(T, lab, pos, grid, n, nw)
+    if mtype == T_PIVOT:
+        return _propose_pivot(T, lab, pos, grid, n, nw)
+    return _propose_pull(T, lab, pos, grid, n, nw, False)
+
+
+@njit(cache=True, inline="always")
+def cells_move(grid, frm, to, a, b):
+    """Move monomers ``a..b`` from sites ``frm[k]`` to ``to[k]`` in the occupancy grid."""
+    for k in range(a, b + 1):
+        grid[frm[k]] = 0
+    for k in range(a, b + 1):
+        grid[to[k]] = k + 1
+
+
+@njit(cache=True)
+def decode_site(p, S, dim, out):
+    """Integer coordinates of flat grid index ``p`` into ``out[:dim]``."""
+    for a in range(dim):
+        out[a] = p % S
+        p //= S
+
+
+@njit(cache=True)
+def recenter(T, pos, grid, n, about):
+    """Translate the chain: its bounding box (``about < 0``) or monomer ``about`` to the grid centre."""
+    dim = T[H_DIM]
+    S = T[H_S]
+    lo = np.full(3, 1 << 40, dtype=np.int64)
+    hi = np.full(3, -(1 << 40), dtype=np.int64)
+    x = np.zeros(3, dtype=np.int64)
+    if about >= 0:
+        decode_site(pos[about], S, dim, x)
+        for a in range(dim):
+            lo[a] = x[a]
+            hi[a] = x[a]
+    else:
+        for k in range(n):
+            decode_site(pos[k], S, dim, x)
+            for a in range(dim):
+                lo[a] = min(lo[a], x[a])
+                hi[a] = max(hi[a], x[a])
+    shift = 0
+    stride = 1
+    for a in range(dim):
+        shift += (S // 2 - (lo[a] + hi[a]) // 2) * stride
+        stride *= S
+    for k in range(n):
+        grid[pos[k]] = 0
+    for k in range(n):
+        pos[k] += shift
+        grid[pos[k]] = k + 1
+
+
+@njit(cache=True)
+def fill_walls(grid, S, dim, wall):
+    """Clear ``grid`` and set its outer layer to ``wall``."""
+    grid[:] = 0
+    if dim == 2:
+        for x in range(S):
+            grid[x] = wall
+            grid[(S - 1) * S + x] = wall
+            grid[x * S] = wall
+            grid[x * S + S - 1] = wall
+    else:
+        S2 = S * S
+        for x in range(S):
+            for y in range(S):
+                grid[x * S + y] = wall
+                grid[(S - 1) * S2 + x * S + y] = wall
+                grid[x * S2 + y] = wall
+                grid[x * S2 + (S - 1) * S + y] = wall
+                grid[x * S2 + y * S] = wall
+                grid[x * S2 + y * S + S - 1] = wall
+
+
+@njit(cache=True)
+def place_chain(T, dirs, vectors, pos, grid):
+    """Put the walk ``dirs`` in the middle of a walled, empty grid; False if it is not self-avoiding."""
+    dim = T[H_DIM]
+    S = T[H_S]
+    n = dirs.shape[0] + 1
+    xyz = np.zeros((n, dim), dtype=np.int64)
+    for k in range(1, n):
+        for a in range(dim):
+            xyz[k, a] = xyz[k - 1, a] + vectors[dirs[k - 1], a]
+    shift = 0
+    stride = 1
+    for a in range(dim):
+        lo = xyz[:, a].min()
+        hi = xyz[:, a].max()
+        if hi - lo > S - 3:
+            return False
+        shift += (S // 2 - (lo + hi) // 2) * stride
+        stride *= S
+    ok = True
+    for k in range(n):
+        p = shift
+        stride = 1
+        for a in range(dim):
+            p += xyz[k, a] * stride
+            stride *= S
+        pos[k] = p
+        if grid[p] != 0:
+            ok = False
+        grid[p] = k + 1
+    return ok
+
+
+@njit(cache=True)
+def directions_of(T, pos, n, out):
+    """Direction string of the chain at ``pos`` into ``out[:n-1]``."""
+    for k in range(n - 1):
+        out[k] = _dir(T, pos[k + 1] - pos[k])
+
+
+@njit(cache=True)
+def _hash_dirs(row, m):
+    h = np.uint64(1469598103934665603)
+    for k in range(m):
+        h = (h ^ np.uint64(row[k] + 1)) * np.uint64(1099511628211)
+    return h
+
+
+@njit(cache=True)
+def neighbour_workspace(n, vectors, group, max_rows):
+    """Reusable tables and buffers for :func:`neighbours_with` (chains of n monomers)."""
+    S = 2 * n + 3
+    T = build_tables(vectors, group, S, n)
+    dim = T[H_DIM]
+    ncell = 1
+    for a in range(dim):
+        ncell *= S
+    grid = np.zeros(ncell, dtype=np.uint16)
+    fill_walls(grid, S, dim, n + 1)
+    cap = 1
+    while cap < 2 * max_rows + 2:
+        cap *= 2
+    return (T, grid, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+            np.zeros(max(n - 1, 1), dtype=np.int8), np.full(cap, -1, dtype=np.int64))
+
+
+@njit(cache=True)
+def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
+    """:func:`all_neighbours` (``distinct=True``) or :func:`proposal_results` with a workspace."""
+    T, grid, pos, nw, cand, row, table = ws
+    n = dirs.shape[0] + 1
+    m = n - 1
+    cap = table.shape[0]
+    table[:] = -1
+    if not place_chain(T, dirs, vectors, pos, grid):
+        for k in range(n):
+            if grid[pos[k]] == k + 1:
+                grid[pos[k]] = 0
+        return -1
+    count = 0
+    for mtype in range(4):
+        if not (move_mask >> mtype) & 1:
+            continue
+        nl = n_labels(mtype, n, T)
+        for lab in range(nl):
+            status, a, b = propose(T, mtype, lab, pos, grid, n, nw)
+            while status < 0:
+                recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
+                status, a, b = propose(T, mtype, lab, pos, grid, n, nw)
+            if status == 0:
+                continue
+            for k in range(n):
+                cand[k] = pos[k]
+            for k in range(a, b + 1):
+                cand[k] = nw[k]
+            directions_of(T, cand, n, row)
+            if distinct:
+                same = True
+                for k in range(m):
+                    if row[k] != dirs[k]:
+                        same = False
+                        break
+                if same:
+                    continue
+                h = _hash_dirs(row, m)
+                slot = np.int64(h & np.uint64(cap - 1))
+                dup = False
+                while table[slot] >= 0:
+                    t = table[slot]
+                    eq = True
+                    for k in range(m):
+                        if out[t, k] != row[k]:
+                            eq = False
+                            break
+                    if eq:
+                        dup = True
+                        break
+                    slot = (slot + 1) & (cap - 1)
+                if dup:
+                    continue
+                if count >= out.shape[0]:
+                    count = -2
+                    break
+                table[slot] = count
+            if count >= out.shape[0]:
+                count = -2
+                break
+            for k in range(m):
+                out[count, k] = row[k]
+            count += 1
+        if count < 0:
+            break
+    for k in range(n):
+        grid[pos[k]] = 0
+    return count
+
+
+@njit(cache=True)
+def all_neighbours(dirs, vectors, group, move_mask, out):
+    """Every distinct conformation one move away from ``dirs``; returns how many were written.
+
+    Parameters
+    ----------
+    dirs : int8 array (N - 1,)
+        The direction string of the conformation (need not be canonical).
+    vectors : int64 array (nd, dim)
+        ``Lattice.vectors``.
+    group : int8 array (order, nd)
+        ``Lattice.group`` (used by pivot moves).
+    move_mask : int
+        Bit set of ``LOCAL``, ``PULL``, ``PULL_LESH``, ``PIVOT``.
+    out : int8 array (max_k, N - 1)
+        Buffer; use ``max_neighbours(N, nd, order, move_mask)`` rows.
+
+    Returns
+    -------
+    int
+        The number of rows written: each a direction string (not canonicalised) reachable
+        in one move, the input itself excluded, no duplicates.  -1 if ``dirs`` is not
+        self-avoiding, -2 if ``out`` is too small.
+
+    Notes
+    -----
+    Runs :func:`propose` on every slot of every selected move type, exactly as the
+    Monte Carlo proposals do.  Cost O(slots x N) plus building the tables and a grid of
+    (2N + 3)^dim cells; to call it for many conformations, build the workspace once with
+    ``ws = neighbour_workspace(N, vectors, group, max_rows)`` and call
+    ``neighbours_with(dirs, vectors, ws, move_mask, out, True)``.
+    """
+    ws = neighbour_workspace(dirs.shape[0] + 1, vectors, group, out.shape[0])
+    return neighbours_with(dirs, vectors, ws, move_mask, out, True)
+
+
+@njit(cache=True)
+def proposal_results(dirs, vectors, group, move_mask, out):
+    """The result of every valid slot (duplicates and self-loops kept), for detailed-balance checks."""
+    ws = neighbour_workspace(dirs.shape[0] + 1, vectors, group, out.shape[0])
+    return neighbours_with(dirs, vectors, ws, move_mask, out, False)
