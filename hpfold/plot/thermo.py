@@ -25,10 +25,12 @@ def _axis(ax):
     return new_figure()[1] if ax is None else ax
 
 
-def _curve(ax, t, y, err, n_sigma, label, **kwargs):
+def _curve(ax, t, y, err, n_sigma, label, clip=(-np.inf, np.inf), **kwargs):
     line, = ax.plot(t, y, label=label, **kwargs)
     if err is not None:
-        ax.fill_between(t, y - n_sigma * err, y + n_sigma * err, color=line.get_color(), alpha=0.25, lw=0,
+        lo = np.clip(y - n_sigma * err, *clip)
+        hi = np.clip(y + n_sigma * err, *clip)
+        ax.fill_between(t, lo, hi, color=line.get_color(), alpha=0.25, lw=0,
                         label=f"\u00b1{n_sigma:g}\u03c3" if label else None)
     return line
 
@@ -61,7 +63,7 @@ def plot_heat_capacity(thermo, ax=None, *, label=None, show_peaks=True, n_sigma=
     """
     ax = _axis(ax)
     line = _curve(ax, thermo.temperatures, thermo.heat_capacity, thermo.heat_capacity_err, n_sigma,
-                  label or thermo.method, **kwargs)
+                  label or thermo.method, clip=(0.0, np.inf), **kwargs)
     if show_peaks:
         for peak in thermo.peaks:
             ax.axvline(peak.temperature, color=line.get_color(), ls="--", lw=0.8)
@@ -90,7 +92,7 @@ def plot_native_probability(thermo, ax=None, *, label=None, n_sigma=2.0, **kwarg
     """P_native(T): the Boltzmann probability of the lowest energy level; returns ``ax``."""
     ax = _axis(ax)
     _curve(ax, thermo.temperatures, thermo.p_native, thermo.p_native_err, n_sigma, label or thermo.method,
-           **kwargs)
+           clip=(0.0, 1.0), **kwargs)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("$T$ ($\\epsilon/k_B$)")
     ax.set_ylabel(f"$P(E = {thermo.ground_energy})$")
