@@ -231,7 +231,7 @@ def _fast_subtree(k0, grid, pos, en, di, step, off, channels, reads, emits, emit
                         grid[sc + off[e]] -= v
             continue
         di[k] = d + 1
-        s = pos[k - one] + step[d]
+        s = pos[k - one] + step[np.uint64(d)]
         g = grid[s]
         if g & 1:
             continue
