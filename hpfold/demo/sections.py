@@ -98,3 +98,241 @@ def funnel_section(quick=False, seed=7) -> tuple:
                     folding_temperature=t_fold, native=data.native)
     sec.seconds = time.perf_counter() - t0
     return sec, sequence, t_fold
+
+
+def _quartiles(values):
+    v = np.asarray(values, dtype=float)
+    return float(np.median(v)), float(np.percentile(v, 25)), float(np.percentile(v, 75))
+
+
+def search_section(quick=False, seed=11) -> Section:
+    """First-passage times to the native state: uniform random search against Metropolis (pull moves)."""
+    from ..enumerate import enumerate_conformations
+    from ..plot.demo_figures import plot_first_passage
+    from ..sample import sample
+    from .search import random_search_first_passage
+    t0 = time.perf_counter()
+    sizes = range(8, 15, 2) if quick else range(8, 21, 2)
+    runs = 12 if quick else 20
+    table, rows = [], []
+    for n in sizes:
+        seq = find_designing_sequence(n, "square", seed=seed + n)
+        exact = enumerate_conformations(seq, "square")
+        t_fold = folding_temperature(exact.energies, exact.counts)
+        draws, p = random_search_first_passage(seq, "square", runs=runs, seed=seed + n)
+        steps = []
+        for run in range(runs):
+            res = sample(seq, "square", method="metropolis", moves="pull", temperature=t_fold,
+                         target=exact.ground_energy, steps=10**9, seed=seed * 100_000 + n * 1000 + run)
+            steps.append(res.steps_to_target)
+        for name, values in (("random", draws), ("metropolis", steps)):
+            med, q25, q75 = _quartiles(values)
+            table.append(dict(method=name, n=n, median=med, q25=q25, q75=q75))
+        rows.append([n, seq, int(exact.ground_energy), exact.n_conformations, t_fold,
+                     _quartiles(draws)[0], _quartiles(steps)[0], _quartiles(draws)[0] / _quartiles(steps)[0]])
+    fig, ax = _figure()
+    plot_first_passage(table, ax)
+    rates = {}
+    for name in ("random", "metropolis"):
+        sel = [r for r in table if r["method"] == name]
+        rates[name] = float(np.exp(np.polyfit([r["n"] for r in sel], np.log([r["median"] for r in sel]), 1)[0]))
+    sec = Section("search", "Random search against guided search",
+                  intro=f"For designing sequences (unique ground state) of N = {sizes.start} … {sizes[-1]} "
+                        "monomers: (a) independent uniform draws of conformations — each hits the native "
+                        "state with probability p = g(E<sub>min</sub>)/total from the exact enumeration, so "
+                        "the number of draws is geometric and is sampled exactly; (b) Metropolis Monte Carlo "
+                        "with pull moves at the sequence's folding temperature, from a straight chain, "
+                        f"{runs} runs each, counting attempted moves until the native energy is reached.")
+    sec.tables.append(("Median first-passage times (trials: draws or attempted moves)",
+                       ["N", "sequence", "E_min", "conformations", "T_f", "random search",
+                        "Metropolis", "ratio"], rows))
+    sec.figures.append(("first_passage", fig,
+                        f"The random search's time grows ×{rates['random']:.2f} per monomer (like the number "
+                        f"of conformations); the Monte Carlo search, guided downhill by the energy, grows only "
+                        f"×{rates['metropolis']:.2f} per monomer. The widening gap between the two lines is "
+                        "Levinthal's paradox resolved: a biased search is exponentially faster."))
+    sec.data.update(n=np.array([r[0] for r in rows]), sequences=np.array([r[1] for r in rows], dtype="S"),
+                    random_median=np.array([r[5] for r in rows]), metropolis_median=np.array([r[6] for r in rows]),
+                    random_growth=rates["random"], metropolis_growth=rates["metropolis"])
+    sec.seconds = time.perf_counter() - t0
+    return sec
+
+
+def landscapes_section(quick=False, seed=5, temperature=0.3) -> tuple:
+    """Disconnectivity graphs of a designing sequence and a random one of the same composition."""
+    from ..enumerate import enumerate_conformations
+    from ..landscape import exact_landscape, funnel_metrics
+    from ..plot.disconnectivity import plot_disconnectivity
+    t0 = time.perf_counter()
+    n = 12 if quick else 14
+    designed = find_designing_sequence(n, "square", seed=seed)
+    rng = np.random.default_rng(seed)
+    for _ in range(200):  # a shuffle of the same letters whose ground state is degenerate
+        shuffled = "".join(rng.permutation(list(designed)))
+        if enumerate_conformations(shuffled, "square").ground_classes > 1:
+            break
+    fig, axes = _figure(13, 5.2, ncols=2)
+    rows, landscapes = [], {}
+    for ax, (label, seq) in zip(axes, (("designing", designed), ("random", shuffled))):
+        ls = exact_landscape(seq, "square", "pull", temperature=temperature)
+        native = ls.conformation(ls.minimum_state[int(np.argmin(ls.minimum_energy))])
+        graph = ls.to_graph(native=native)
+        metrics = funnel_metrics(ls)
+        plot_disconnectivity(graph, ax, color_by="q", vmin=0, vmax=1)
+        ax.set_title(f"{label}: {seq}\n{metrics.classification}, {ls.n_minima} minima")
+        rows.append([label, seq, ls.n_states, ls.n_minima, int(ls.minimum_energy.min()),
+                     metrics.n_global, metrics.drain_fraction, metrics.to_dict()["mean_barrier_to_global"],
+                     metrics.funnelled_fraction, metrics.classification])
+        landscapes[label] = ls
+    sec = Section("landscapes", "Two landscapes side by side",
+                  intro=f"Exact barrier trees (pull moves, every one of the symmetry classes flooded) of a "
+                        f"designing {n}-mer and of a shuffle of its letters with a degenerate ground state. "
+                        "Leaves are local minima, coloured by their overlap Q with the lowest minimum; "
+                        "horizontal bars are the exact saddles joining basins.")
+    sec.tables.append(("Funnel metrics (docs/landscape.md defines each)",
+                       ["sequence", "letters", "states", "minima", "E_min", "global minima",
+                        "drain fraction", "mean barrier to global", "funnelled fraction", "shape"], rows))
+    sec.figures.append(("landscapes", fig,
+                        "Left, the designing sequence: the minima hang from one trunk that leads to a single "
+                        "deepest minimum (a palm tree: a funnel). Right, the random sequence: several "
+                        "comparably deep minima with separate branches (a banyan tree), i.e. a frustrated "
+                        "landscape. Notice the drain fractions in the table."))
+    for label, ls in landscapes.items():
+        sec.data[f"{label}_minimum_energy"] = ls.minimum_energy
+        sec.data[f"{label}_basin_weight"] = ls.basin_weight
+        sec.data[f"{label}_barrier"] = ls.barrier
+    sec.seconds = time.perf_counter() - t0
+    return sec, landscapes
+
+
+def kinetics_section(quick=False, seed=3) -> Section:
+    """Mean first-passage time to the native state against temperature: master equation and Monte Carlo."""
+    from ..plot.demo_figures import plot_mfpt_temperature
+    from ..sample import sample
+    from .kinetics import build_state_graph, mean_first_passage
+    t0 = time.perf_counter()
+    n = 9 if quick else 10
+    seq = find_designing_sequence(n, "square", seed=seed)
+    graph = build_state_graph(seq, "square", "pull")
+    native = np.nonzero(graph.energies == graph.energies.min())[0]
+    rod = int(np.nonzero((graph.directions == 0).all(axis=1))[0][0])
+    temps = np.geomspace(0.12, 3.0, 18 if quick else 30)
+    mfpt = np.array([mean_first_passage(graph, t, native)[rod] for t in temps])
+    mc_t = temps[np.linspace(2, len(temps) - 2, 5).astype(int)]
+    runs = 150 if quick else 500
+    mc_mean, mc_err = [], []
+    for t in mc_t:
+        steps = [sample(seq, "square", temperature=float(t), target=int(graph.energies.min()), steps=10**9,
+                        seed=seed * 10**7 + int(1000 * t) * 1000 + run).steps_to_target for run in range(runs)]
+        mc_mean.append(np.mean(steps))
+        mc_err.append(np.std(steps) / np.sqrt(runs))
+    fig, ax = _figure()
+    plot_mfpt_temperature(temps, mfpt, (mc_t, mc_mean, mc_err), ax)
+    best = int(np.argmin(mfpt))
+    sec = Section("kinetics", "Kinetics on the exact landscape",
+                  intro=f"All {graph.n_states:,} symmetry classes of the {n}-mer <code>{seq}</code> and the "
+                        f"{len(graph.src):,} pull-move transitions between them define the Metropolis master "
+                        "equation exactly (each attempt draws one of "
+                        f"{graph.n_slots} move slots); the mean first-passage time from the straight chain "
+                        "to the native state solves a linear system. Monte Carlo runs of the same dynamics "
+                        f"({runs} per temperature) check it.")
+    sec.tables.append(("Mean first-passage time from the straight chain (attempted moves)",
+                       ["T", "master equation", "Monte Carlo mean", "± standard error", "difference / error"],
+                       [[float(t), float(mfpt[np.argmin(abs(temps - t))]), m, e,
+                         (m - mfpt[np.argmin(abs(temps - t))]) / e] for t, m, e in zip(mc_t, mc_mean, mc_err)]))
+    sec.figures.append(("kinetics", fig,
+                        f"The folding time is U-shaped in temperature: too cold and the chain is trapped in "
+                        f"non-native minima (Arrhenius escapes), too hot and the energy no longer guides it "
+                        f"(random search). The optimum, T = {temps[best]:.2f}, gives "
+                        f"{mfpt[best]:.3g} attempted moves. The Monte Carlo points fall on the exact curve."))
+    sec.data.update(sequence=seq, temperatures=temps, mfpt=mfpt, mc_temperatures=mc_t,
+                    mc_mean=np.array(mc_mean), mc_error=np.array(mc_err))
+    sec.seconds = time.perf_counter() - t0
+    return sec
+
+
+def _wide_and_narrow_basins(landscapes, seed=17, tries=40):
+    """A landscape with a higher minimum whose gradient basin holds more conformations than the
+    global minimum's; returns (landscape, wide minimum, global minimum), the widest such pair."""
+    from ..landscape import exact_landscape
+
+    def best_pair(ls):
+        energy, weight = ls.minimum_energy, ls.basin_weight
+        deep = int(np.argmin(energy))
+        wide = [m for m in range(ls.n_minima) if energy[m] > energy[deep] and weight[m] > weight[deep]]
+        if not wide:
+            return None
+        m = max(wide, key=lambda k: weight[k])
+        return weight[m] / weight[deep], m, deep
+
+    found = [(pair, ls) for ls in landscapes.values() if (pair := best_pair(ls))]
+    rng = np.random.default_rng(seed)
+    n = len(next(iter(landscapes.values())).sequence)
+    for _ in range(tries):
+        if found:
+            break
+        seq = "".join(rng.choice(["H", "P"], size=n))
+        ls = exact_landscape(seq, "square", "pull")
+        if (pair := best_pair(ls)):
+            found.append((pair, ls))
+    if not found:
+        raise RuntimeError("no landscape with a wide shallow basin larger than the global one was found")
+    (ratio, wide, deep), ls = max(found, key=lambda item: item[0][0])
+    return ls, wide, deep
+
+
+def flat_minima_section(landscapes) -> Section:
+    """Occupancy of a wide, shallow basin against a narrow, deep one (the flat-minima effect)."""
+    from ..plot.demo_figures import plot_basin_occupancy
+    t0 = time.perf_counter()
+    ls, wide, deep = _wide_and_narrow_basins(landscapes)
+    energy, weight = ls.minimum_energy, ls.basin_weight
+    temps = np.linspace(0.05, 2.0, 80)
+    occ = np.array([ls.basin_probability(t)[[wide, deep]] for t in temps])
+    crossing = temps[np.argmax(occ[:, 0] > occ[:, 1])] if np.any(occ[:, 0] > occ[:, 1]) else float("nan")
+    fig, ax = _figure()
+    labels = [f"wide basin: E = {int(energy[wide])}, {int(weight[wide]):,} conformations drain into it",
+              f"narrow basin: E = {int(energy[deep])} (global), {int(weight[deep]):,} conformations"]
+    plot_basin_occupancy(temps, [occ[:, 0], occ[:, 1]], labels, ax)
+    if np.isfinite(crossing):
+        ax.axvline(crossing, color="grey", ls=":", lw=1)
+    sec = Section("flat_minima", "Where the analogy with loss landscapes holds and breaks",
+                  intro=f"Gradient basins of the sequence <code>{ls.sequence}</code>: the equilibrium "
+                        "probability of finding the chain in a basin is the Boltzmann weight summed over "
+                        "every conformation whose steepest descent ends there.")
+    sec.tables.append(("The two basins", ["basin", "minimum energy", "conformations draining in", "barrier"],
+                       [["wide", int(energy[wide]), int(weight[wide]), float(ls.barrier[wide])],
+                        ["narrow (global)", int(energy[deep]), int(weight[deep]), float(ls.barrier[deep])]]))
+    sec.figures.append(("flat_minima", fig,
+                        f"At finite temperature the wide, shallow basin holds more of the population "
+                        f"(above T ≈ {crossing:.2f}): entropy wins, as stochastic gradient descent's noise "
+                        "favours flat minima of a loss. At low temperature the deep, narrow one wins — "
+                        "the analogy breaks where energy, not volume, decides, and where a protein's native "
+                        "state (unlike a network's best flat minimum) is one specific conformation."))
+    sec.data.update(temperatures=temps, occupancy_wide=occ[:, 0], occupancy_narrow=occ[:, 1],
+                    crossing_temperature=crossing)
+    sec.seconds = time.perf_counter() - t0
+    return sec
+
+
+def run_demo(out_dir="demo_out", quick=False, progress=print):
+    """Compute every section and write the report; returns the path of report.html."""
+    from .report import write_report
+    t0 = time.perf_counter()
+    sections = []
+    steps = [("Levinthal's numbers", lambda: levinthal_section(quick)),
+             ("random against guided search", lambda: search_section(quick)),
+             ("the funnel", lambda: funnel_section(quick)[0])]
+    for label, make in steps:
+        progress(f"[{time.perf_counter() - t0:6.1f} s] {label} ...")
+        sections.append(make())
+    progress(f"[{time.perf_counter() - t0:6.1f} s] two landscapes ...")
+    landscape_sec, landscapes = landscapes_section(quick)
+    sections.append(landscape_sec)
+    progress(f"[{time.perf_counter() - t0:6.1f} s] kinetics on the exact landscape ...")
+    sections.append(kinetics_section(quick))
+    progress(f"[{time.perf_counter() - t0:6.1f} s] wide and narrow basins ...")
+    sections.append(flat_minima_section(landscapes))
+    path = write_report(sections, out_dir, parameters={"quick": bool(quick)})
+    progress(f"[{time.perf_counter() - t0:6.1f} s] report written to {path}")
+    return path, sections
