@@ -84,3 +84,41 @@ def test_report_renders_with_embedded_figures(tmp_path):
     import h5py
     with h5py.File(tmp_path / "demo_data.h5") as h5:
         assert list(h5["toy/x"][()]) == [0, 1, 2] and h5["toy"].attrs["label"] == "t"
+
+
+def test_master_equation_is_detailed_balanced_and_matches_monte_carlo():
+    from hpfold.demo.kinetics import build_state_graph, mean_first_passage
+    from hpfold.sample import sample
+
+    seq = "HPPHPHPH"
+    graph = build_state_graph(seq, "square", "pull")
+    exact = enumerate_conformations(seq)
+    assert graph.n_states == exact.n_classes and graph.weights.sum() == exact.n_conformations
+    t = 0.6
+    p = graph.transition_matrix(t)
+    assert np.allclose(p.sum(axis=1), 1.0) and p.min() >= 0
+    pi = graph.weights * np.exp(-(graph.energies - graph.energies.min()) / t)
+    flow = pi[:, None] * p
+    assert np.allclose(flow, flow.T, atol=1e-12)  # detailed balance at the level of classes
+    native = np.nonzero(graph.energies == graph.energies.min())[0]
+    rod = int(np.nonzero((graph.directions == 0).all(axis=1))[0][0])
+    tau = mean_first_passage(graph, t, native)[rod]
+    runs = [sample(seq, temperature=t, target=int(graph.energies.min()), steps=10**8, seed=s).steps_to_target
+            for s in range(400)]
+    assert abs(np.mean(runs) - tau) < 4 * np.std(runs) / np.sqrt(len(runs))
+
+
+def test_quick_demo_renders_every_figure(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    from hpfold.demo.sections import run_demo
+
+    path, sections = run_demo(tmp_path, quick=True, progress=lambda msg: None)
+    parser = _Collector()
+    parser.feed(path.read_text())
+    stems = [stem for sec in sections for stem, _, _ in sec.figures]
+    assert len(parser.images) == len(stems) >= 6
+    for stem in stems:
+        data = (tmp_path / f"{stem}.png").read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    assert parser.tables >= 6
