@@ -277,3 +277,45 @@ def _capped_proportional(q, k):
                 pi[i] = 1.0 if i in capped else remaining * q[i] / total
             return pi
         capped.add(over[0])
+
+
+# -- bond rebridging -----------------------------------------------------------------------------------
+
+def rebridge_reference(directions, lattice):
+    """Every rebridging slot of a walk, by definition on the list of sites: a list with, per slot,
+    the new direction tuple or None.  Slot order: (end 0, d), (end 1, d), then (i, d) for i = 0..N-3."""
+    lat = get_lattice(lattice)
+    vectors = [tuple(int(x) for x in v) for v in lat.vectors]
+    sites = [(0,) * lat.dim]
+    for d in directions:
+        sites.append(tuple(a + b for a, b in zip(sites[-1], vectors[int(d)])))
+    n = len(sites)
+    index = {s: k for k, s in enumerate(sites)}
+
+    def step(s, d):
+        return tuple(a + b for a, b in zip(s, vectors[d]))
+
+    def dirs_of(walk):
+        return tuple(vectors.index(tuple(b - a for a, b in zip(walk[k], walk[k + 1]))) for k in range(n - 1))
+
+    if n < 4:
+        return []
+    out = []
+    for end in (0, 1):
+        for d in range(len(vectors)):
+            if end == 0:
+                j = index.get(step(sites[0], d))
+                ok = j is not None and j > 1
+                walk = sites[:j][::-1] + sites[j:] if ok else None
+            else:
+                j = index.get(step(sites[-1], d))
+                ok = j is not None and j < n - 2
+                walk = sites[:j + 1] + sites[j + 1:][::-1] if ok else None
+            out.append(dirs_of(walk) if ok else None)
+    for i in range(n - 2):
+        for d in range(len(vectors)):
+            j = index.get(step(sites[i], d))
+            ok = (j is not None and i + 1 < j < n - 1
+                  and any(step(sites[i + 1], e) == sites[j + 1] for e in range(len(vectors))))
+            out.append(dirs_of(sites[:i + 1] + sites[i + 1:j + 1][::-1] + sites[j + 1:]) if ok else None)
+    return out

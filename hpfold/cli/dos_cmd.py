@@ -1,4 +1,4 @@
-"""``hpfold dos``: the density of states g(E) of a chain, exact or estimated (flatPERM)."""
+"""``hpfold dos``: the density of states g(E) of a chain, exact or estimated (flatPERM, Wang-Landau)."""
 from __future__ import annotations
 
 import json
@@ -6,13 +6,15 @@ import sys
 
 from ..lattice import LATTICE_NAMES
 
-METHODS = ("exact", "flatperm")
+METHODS = ("exact", "flatperm", "wang-landau")
 
 
 def add_parser(sub):
-    p = sub.add_parser("dos", help="density of states g(E): exact enumeration or flatPERM",
-                       description="Compute the density of states g(E) of an HP chain, exactly or with "
-                                   "flatPERM (chain growth with a flat histogram in length and energy).")
+    p = sub.add_parser("dos", help="density of states g(E): exact enumeration, flatPERM or Wang-Landau",
+                       description="Compute the density of states g(E) of an HP chain, exactly, with "
+                                   "flatPERM (chain growth with a flat histogram in length and energy) or "
+                                   "with Wang-Landau sampling (1/t refinement; pull, pivot and "
+                                   "bond-rebridging moves).")
     add_source_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object (ln_g, cv_peaks, counters)")
     p.add_argument("-o", "--output", metavar="FILE.h5", help="write the density of states to an HDF5 file")
@@ -25,12 +27,16 @@ def add_source_arguments(p):
     p.add_argument("--lattice", "-l", default=None, choices=LATTICE_NAMES,
                    help="lattice (default: the benchmark's lattice, else square)")
     p.add_argument("--method", "-m", default="exact", choices=METHODS, help="how to obtain g(E) (default: exact)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (flatperm)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (flatperm, wang-landau)")
     p.add_argument("--tours", type=int, default=20000, help="flatPERM tours per run (default 20000)")
-    p.add_argument("--runs", type=int, default=4, help="independent flatPERM runs, for error bars (default 4)")
+    p.add_argument("--steps", type=int, default=20_000_000,
+                   help="Wang-Landau steps per run (default 20000000)")
+    p.add_argument("--moves", default=None,
+                   help="Wang-Landau move mixture (default pull:0.6,pivot:0.1,rebridge:0.3)")
+    p.add_argument("--runs", type=int, default=4, help="independent runs, for error bars (default 4)")
     p.add_argument("--threads", type=int, default=1, help="threads for the runs (default 1)")
     p.add_argument("--max-seconds", type=float, default=None,
-                   help="stop flatPERM runs after this wall time (the result then depends on machine speed)")
+                   help="wall-time limit for the runs (the result then depends on machine speed)")
     p.add_argument("--force", action="store_true", help="exact: enumerate even if estimated to take long")
 
 
@@ -52,6 +58,11 @@ def compute_dos(args):
         from ..enumerate import enumerate_conformations
 
         return DensityOfStates.from_enumeration(enumerate_conformations(sequence, lattice, force=args.force))
+    if args.method == "wang-landau":
+        from ..wang_landau import DEFAULT_MOVES, wang_landau
+
+        return wang_landau(sequence, lattice, steps=args.steps, runs=args.runs, seed=args.seed, threads=args.threads,
+                           moves=args.moves or DEFAULT_MOVES, max_seconds=args.max_seconds)
     from ..perm import flatperm
 
     return flatperm(sequence, lattice, tours=args.tours, runs=args.runs, seed=args.seed, threads=args.threads,

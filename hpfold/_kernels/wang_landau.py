@@ -1,0 +1,154 @@
+"""Wang-Landau random walk in energy with the 1/t refinement, on pull, pivot and rebridging moves.
+
+One walker: ``pos`` / ``grid`` as in :mod:`hpfold._kernels.moves` (cells hold monomer
+index + 1, 0 empty, ``N + 1`` wall), its energy, and the arrays ``ln_g``, ``hist``,
+``visited`` over energy indices ``E + e_offset``.  A step draws a move type from the
+cumulative fractions ``mix_cum`` and a slot uniformly (``floor(u * n_slots)``), applies
+it, updates the energy from the contacts of the moved monomers (before and after), and accepts with ``min(1, g(E_old) / g(E_new))``; then
+``ln g(E) += ln f`` and ``hist[E] += 1`` for the current energy E.
+
+Schedule (Belardinelli & Pereyra, Phys. Rev. E 75, 046701, 2007): ``ln f = 1`` at the
+start; every ``check_every`` steps, if every visited level has been visited again since the
+last reset, ``ln f`` is halved and the histogram reset; as soon as ``ln f <= 1/t``, with
+``t = steps / (number of visited levels)``, the walk switches to ``ln f = 1/t`` for good.
+A level met for the first time gets the smallest ``ln g`` of the visited levels (counted in
+``LATE`` when it happens after the switch).
+
+State arrays (the caller owns them; batches of steps give identical results):
+``fstate`` float64 [ln f]; ``istate`` int64 [energy, steps, phase, visited levels, stages,
+step of the switch to 1/t, levels found after the switch]; ``counters[type, k]`` with k = 0
+attempted, 1 geometrically valid, 2 accepted, for type codes 0 local, 1 pull, 2 pull_lesh,
+3 pivot, 4 rebridge.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .moves import H_ND, H_OFF, T_PIVOT, cells_move, geometry, propose, recenter
+from .rebridging import propose_rebridge
+
+T_REBRIDGE = 4
+N_TYPES = 5
+#: indices into ``istate``
+ENERGY, STEPS, PHASE, N_VISITED, STAGES, SWITCH_STEP, LATE = range(7)
+
+
+@njit(cache=True)
+def chain_energy(T, pos, grid, n, types, matrix, interacts):
+    """Contact energy of the chain at ``pos`` (pairs i < j - 1 on neighbouring sites)."""
+    nd = T[H_ND]
+    b_off = T[H_OFF]
+    e = 0
+    for k in range(n):
+        tk = types[k]
+        if not interacts[tk]:
+            continue
+        for d in range(nd):
+            j = np.int64(grid[pos[k] + T[b_off + d]]) - 1
+            if j > k + 1 and j < n:
+                e += matrix[tk, types[j]]
+    return e
+
+
+@njit(cache=True)
+def range_contacts(off, pos, grid, n, a, b, types, matrix, interacts):
+    """Contact energy of the pairs (i, j), |i - j| > 1, with at least one monomer in ``a..b``."""
+    c = 0
+    for k in range(a, b + 1):
+        tk = types[k]
+        if not interacts[tk]:
+            continue
+        for d in range(off.shape[0]):
+            j = np.int64(grid[pos[k] + off[d]]) - 1
+            if j < 0 or j >= n or j == k - 1 or j == k + 1:
+                continue
+            if j < a or j > b or j > k:
+                c += matrix[tk, types[j]]
+    return c
+
+
+@njit(cache=True, nogil=True)
+def wl_steps(n_steps, T, n, types, matrix, interacts, pos, grid, nw, saved, mix_codes, mix_cum, mix_nlab,
+             e_offset, check_every, ln_g, hist, visited, fstate, istate, counters, rng):
+    """Run ``n_steps`` Wang-Landau steps, updating every state array in place."""
+    n_types = mix_codes.shape[0]
+    n_levels = ln_g.shape[0]
+    # the unpacked tables that moves.propose takes after its first six arguments
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
+    for _ in range(n_steps):
+        u = rng.random()
+        t = 0
+        while t < n_types - 1 and u >= mix_cum[t]:
+            t += 1
+        mtype = mix_codes[t]
+        nl = mix_nlab[t]
+        lab = int(rng.random() * nl)
+        if lab >= nl:
+            lab = nl - 1
+        counters[mtype, 0] += 1
+        status = 0
+        a = 0
+        b = 0
+        if nl > 0:
+            if mtype == T_REBRIDGE:
+                status, a, b = propose_rebridge(T, lab, pos, grid, n, nw)
+            else:
+                status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P,
+                                           NC, wall)
+                while status < 0:
+                    recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
+                    status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P,
+                                           NC, wall)
+        e_old = istate[ENERGY]
+        i_old = e_old + e_offset
+        if status > 0:
+            counters[mtype, 1] += 1
+            before = range_contacts(off, pos, grid, n, a, b, types, matrix, interacts)
+            cells_move(grid, pos, nw, a, b)
+            for k in range(a, b + 1):
+                saved[k] = pos[k]
+                pos[k] = nw[k]
+            e_new = e_old + range_contacts(off, pos, grid, n, a, b, types, matrix, interacts) - before
+            i_new = e_new + e_offset
+            if not visited[i_new]:
+                low = math.inf
+                for i in range(n_levels):
+                    if visited[i] and ln_g[i] < low:
+                        low = ln_g[i]
+                visited[i_new] = True
+                ln_g[i_new] = low
+                istate[N_VISITED] += 1
+                if istate[PHASE] == 1:
+                    istate[LATE] += 1
+            delta = ln_g[i_old] - ln_g[i_new]
+            if delta >= 0.0 or rng.random() < math.exp(delta):
+                istate[ENERGY] = e_new
+                counters[mtype, 2] += 1
+            else:
+                cells_move(grid, pos, saved, a, b)
+                for k in range(a, b + 1):
+                    pos[k] = saved[k]
+        i_cur = istate[ENERGY] + e_offset
+        ln_g[i_cur] += fstate[0]
+        hist[i_cur] += 1
+        istate[STEPS] += 1
+        steps = istate[STEPS]
+        if istate[PHASE] == 1:
+            fstate[0] = istate[N_VISITED] / steps
+        elif steps % check_every == 0:
+            flat = True
+            for i in range(n_levels):
+                if visited[i] and hist[i] == 0:
+                    flat = False
+                    break
+            if flat:
+                fstate[0] *= 0.5
+                istate[STAGES] += 1
+                for i in range(n_levels):
+                    hist[i] = 0
+            if fstate[0] <= istate[N_VISITED] / steps:
+                istate[PHASE] = 1
+                istate[SWITCH_STEP] = steps
+                fstate[0] = istate[N_VISITED] / steps
+    return 0
