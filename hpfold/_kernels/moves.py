@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["LOCAL", "PULL", "PULL_LESH", "PIVOT", "MOVE_BITS", "N_MOVE_TYPES", "all_neighbours",
-           "max_neighbours", "proposal_results", "neighbour_workspace", "neighbours_with", "n_labels", "propose", "build_tables", "grid_side"]
+           "max_neighbours", "proposal_results", "geometry", "neighbour_workspace", "neighbours_with", "n_labels", "propose", "build_tables", "grid_side"]
 
 #: move-set bits for ``move_mask``
 LOCAL = 1
@@ -247,48 +247,64 @@ def max_neighbours(n, nd, order, move_mask):
     return max(total, 1)
 
 
-@njit(cache=True, inline="always")
-def _adjacent(T, diff):
-    """True if the grid difference ``diff`` is one lattice step."""
+@njit(cache=True)
+def geometry(T):
+    """The hot-loop view of ``T``: ``(off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)``.
+
+    Separate arrays and scalars (not lookups into ``T``) let the compiler keep them in
+    registers across the stores of a move.  ``labs[t, 2 * slot + {0, 1}]`` decodes a slot.
+    """
+    nd = T[H_ND]
+    P = T[H_P]
+    NC = T[H_NC]
     doff = T[H_DOFF]
-    if diff < -doff or diff > doff:
-        return False
-    return T[T[H_DIROF] + diff + doff] >= 0
+    order = T[H_ORDER]
+    off = T[T[H_OFF]:T[H_OFF] + nd]
+    dir_of = T[T[H_DIROF]:T[H_DIROF] + 2 * doff + 1]
+    perp = T[T[H_PERP]:T[H_PERP] + nd * max(P, 1)]
+    alt = T[T[H_ALT]:T[H_ALT] + nd * nd * max(NC, 1)]
+    grp = T[T[H_GRP]:T[H_GRP] + order * nd]
+    n = T[H_N]
+    width = 2
+    for t in range(4):
+        width = max(width, 2 * n_labels(t, n, T))
+    labs = np.zeros((4, width), dtype=np.int64)
+    for t in range(4):
+        m = 2 * n_labels(t, n, T)
+        labs[t, :m] = T[T[H_LAB + t]:T[H_LAB + t] + m]
+    return (off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, T[H_WALL])
 
 
 @njit(cache=True, inline="always")
-def _dir(T, diff):
-    """Direction of a unit grid difference (caller guarantees it is one)."""
-    return T[T[H_DIROF] + diff + T[H_DOFF]]
+def _adjacent(dir_of, doff, diff):
+    """True if the grid difference ``diff`` is one lattice step."""
+    x = diff + doff
+    return x >= 0 and x < dir_of.shape[0] and dir_of[x] >= 0
 
 
 @njit(cache=True, inline="always")
-def _follow(T, pos, nw, n, s, C, j):
+def _follow(pos, nw, n, s, C, j, dir_of, doff):
     """Pull-move following rule from monomer j on (direction -s); returns the first unmoved index."""
-    if j >= 0 and j < n and not _adjacent(T, pos[j] - C):
+    if j >= 0 and j < n and not _adjacent(dir_of, doff, pos[j] - C):
         nw[j] = pos[j + 2 * s]
         j -= s
-        while j >= 0 and j < n and not _adjacent(T, pos[j] - pos[j + 3 * s]):
+        while j >= 0 and j < n and not _adjacent(dir_of, doff, pos[j] - pos[j + 3 * s]):
             nw[j] = pos[j + 2 * s]
             j -= s
     return j
 
 
 @njit(cache=True, inline="always")
-def _propose_pull(T, lab, pos, grid, n, nw, fix):
-    nd = T[H_ND]
-    P = T[H_P]
-    wall = T[H_WALL]
-    b_off = T[H_OFF]
+def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd, P, wall):
     half = P * (n - 1)
-    b_lab = T[H_LAB + T_PULL] + 2 * lab
+    i = labs[1, 2 * lab]
+    k = labs[1, 2 * lab + 1]
     if lab < 2 * half:
         s = 1 if lab < half else -1
-        i = T[b_lab]
         pi = pos[i]
         an = pos[i + s]
-        v = _dir(T, pi - an)
-        w = T[b_off + T[T[H_PERP] + v * P + T[b_lab + 1]]]
+        v = dir_of[pi - an + doff]
+        w = off[perp[v * P + k]]
         L = an + w
         gv = np.int64(grid[L])
         if gv != 0:
@@ -304,28 +320,26 @@ def _propose_pull(T, lab, pos, grid, n, nw, fix):
         if gv != 0:
             return (-1 if gv == wall else 0), 0, 0
         nw[ip] = C
-        j = _follow(T, pos, nw, n, s, C, ip - s)
+        j = _follow(pos, nw, n, s, C, ip - s, dir_of, doff)
         lo = j + s
         if s > 0:
             return 1, lo, i
         return 1, i, lo
-    i = T[b_lab]
     s = -1 if i == 0 else 1
-    dcl = T[b_lab + 1]
-    dc = dcl // nd
-    dl = dcl - dc * nd
-    C = pos[i] + T[b_off + dc]
+    dc = k // nd
+    dl = k - dc * nd
+    C = pos[i] + off[dc]
     gv = np.int64(grid[C])
     if gv != 0:
         return (-1 if gv == wall else 0), 0, 0
-    L = C + T[b_off + dl]
+    L = C + off[dl]
     gv = np.int64(grid[L])
     if gv != 0:
         return (-1 if gv == wall else 0), 0, 0
     nw[i] = L
     nw[i - s] = C
-    j = _follow(T, pos, nw, n, s, C, i - 2 * s)
-    if fix and s * (i - j) >= 3 and _adjacent(T, L - pos[i - s]):
+    j = _follow(pos, nw, n, s, C, i - 2 * s, dir_of, doff)
+    if fix and s * (i - j) >= 3 and _adjacent(dir_of, doff, L - pos[i - s]):
         return 0, 0, 0
     lo = j + s
     if s > 0:
@@ -334,47 +348,39 @@ def _propose_pull(T, lab, pos, grid, n, nw, fix):
 
 
 @njit(cache=True, inline="always")
-def _propose_local(T, lab, pos, grid, n, nw):
-    nd = T[H_ND]
-    P = T[H_P]
-    NC = T[H_NC]
-    wall = T[H_WALL]
-    b_off = T[H_OFF]
-    b_lab = T[H_LAB + T_LOCAL] + 2 * lab
-    if lab < 2 * nd:
-        idx = T[b_lab]
-        nb = n - 2 if idx > 0 else 1
-        q = pos[nb] + T[b_off + T[b_lab + 1]]
-        gv = np.int64(grid[q])
-        if gv != 0:
-            return (-1 if gv == wall else 0), 0, 0
-        nw[idx] = q
-        return 1, idx, idx
-    i = T[b_lab]
-    k = T[b_lab + 1]
-    if lab < 2 * nd + NC * (n - 2):
-        d1 = _dir(T, pos[i] - pos[i - 1])
-        d2 = _dir(T, pos[i + 1] - pos[i])
-        w1 = T[T[H_ALT] + (d1 * nd + d2) * max(NC, 1) + k]
-        if w1 < 0:
-            return 0, 0, 0
-        q = pos[i - 1] + T[b_off + w1]
+def _propose_local(lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, labs, nd, P, NC, wall):
+    i = labs[0, 2 * lab]
+    k = labs[0, 2 * lab + 1]
+    if lab < 2 * nd:                       # end move: monomer i to a neighbour of its chain neighbour
+        nb = n - 2 if i > 0 else 1
+        q = pos[nb] + off[k]
         gv = np.int64(grid[q])
         if gv != 0:
             return (-1 if gv == wall else 0), 0, 0
         nw[i] = q
         return 1, i, i
-    ud = pos[i + 2] - pos[i - 1]
-    if not _adjacent(T, ud) or pos[i + 1] - pos[i] != ud:
+    if lab < 2 * nd + NC * (n - 2):        # corner flip
+        d1 = dir_of[pos[i] - pos[i - 1] + doff]
+        d2 = dir_of[pos[i + 1] - pos[i] + doff]
+        w1 = alt[(d1 * nd + d2) * max(NC, 1) + k]
+        if w1 < 0:
+            return 0, 0, 0
+        q = pos[i - 1] + off[w1]
+        gv = np.int64(grid[q])
+        if gv != 0:
+            return (-1 if gv == wall else 0), 0, 0
+        nw[i] = q
+        return 1, i, i
+    ud = pos[i + 2] - pos[i - 1]           # crankshaft of i, i+1
+    if not _adjacent(dir_of, doff, ud) or pos[i + 1] - pos[i] != ud:
         return 0, 0, 0
-    u = _dir(T, ud)
-    v = _dir(T, pos[i] - pos[i - 1])
-    b_perp = T[H_PERP]
-    w = T[b_perp + u * P + k]
+    u = dir_of[ud + doff]
+    v = dir_of[pos[i] - pos[i - 1] + doff]
+    w = perp[u * P + k]
     if w == v:
-        w = T[b_perp + u * P + P - 1]
-    p1 = pos[i - 1] + T[b_off + w]
-    p2 = pos[i + 2] + T[b_off + w]
+        w = perp[u * P + P - 1]
+    p1 = pos[i - 1] + off[w]
+    p2 = pos[i + 2] + off[w]
     gv = np.int64(grid[p1])
     if gv != 0 and gv != i + 1 and gv != i + 2:
         return (-1 if gv == wall else 0), 0, 0
@@ -387,25 +393,16 @@ def _propose_local(T, lab, pos, grid, n, nw):
 
 
 @njit(cache=True, inline="always")
-def _propose_pivot(T, lab, pos, grid, n, nw):
-    nd = T[H_ND]
-    wall = T[H_WALL]
-    b_off = T[H_OFF]
-    b_grp = T[H_GRP]
-    b_lab = T[H_LAB + T_PIVOT] + 2 * lab
-    k = T[b_lab]
-    g = T[b_lab + 1]
-    side = 0
-    if k >= n:
-        side = 1
-        k -= n
-    if side == 0:          # monomers k+1 .. N-1 turn about monomer k
+def _propose_pivot(lab, pos, grid, n, nw, off, dir_of, doff, grp, labs, nd, wall):
+    k = labs[3, 2 * lab]
+    g = labs[3, 2 * lab + 1]
+    if k < n:              # monomers k+1 .. N-1 turn about monomer k
         a = k + 1
         b = n - 1
         prev = pos[k]
         for j in range(a, b + 1):
-            d = _dir(T, pos[j] - pos[j - 1])
-            q = prev + T[b_off + T[b_grp + g * nd + d]]
+            d = dir_of[pos[j] - pos[j - 1] + doff]
+            q = prev + off[grp[g * nd + d]]
             gv = np.int64(grid[q])
             if gv != 0:
                 if gv == wall:
@@ -415,12 +412,13 @@ def _propose_pivot(T, lab, pos, grid, n, nw):
             nw[j] = q
             prev = q
     else:                  # monomers 0 .. k-1 turn about monomer k
+        k -= n
         a = 0
         b = k - 1
         prev = pos[k]
         for j in range(b, -1, -1):
-            d = _dir(T, pos[j + 1] - pos[j])
-            q = prev - T[b_off + T[b_grp + g * nd + d]]
+            d = dir_of[pos[j + 1] - pos[j] + doff]
+            q = prev - off[grp[g * nd + d]]
             gv = np.int64(grid[q])
             if gv != 0:
                 if gv == wall:
@@ -433,21 +431,22 @@ def _propose_pivot(T, lab, pos, grid, n, nw):
 
 
 @njit(cache=True, inline="always")
-def propose(T, mtype, lab, pos, grid, n, nw):
+def propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall):
     """Apply slot ``lab`` of move type ``mtype`` to the chain, read-only on ``pos`` and ``grid``.
 
-    Returns ``(status, a, b)``: status 1 writes the new sites of the moved monomers
-    ``a..b`` into ``nw[a..b]`` (every new site is empty or vacated by a moved monomer);
-    0 means the slot's move is impossible (a rejection); -1 means a candidate site is a
-    wall cell: call ``recenter(T, pos, grid, n, a if mtype == 3 else -1)`` and retry.
+    The trailing arguments are ``geometry(T)``.  Returns ``(status, a, b)``: status 1
+    writes the new sites of the moved monomers ``a..b`` into ``nw[a..b]`` (every new
+    site is empty or vacated by a moved monomer); 0 means the slot's move is impossible
+    (a rejection); -1 means a candidate site is a wall cell: call
+    ``recenter(T, pos, grid, n, a if mtype == 3 else -1)`` and retry.
     """
     if mtype == T_PULL:
-        return _propose_pull(T, lab, pos, grid, n, nw, True)
+        return _propose_pull(lab, pos, grid, n, nw, True, off, dir_of, doff, perp, labs, nd, P, wall)
     if mtype == T_LOCAL:
-        return _propose_local(T, lab, pos, grid, n, nw)
+        return _propose_local(lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, labs, nd, P, NC, wall)
     if mtype == T_PIVOT:
-        return _propose_pivot(T, lab, pos, grid, n, nw)
-    return _propose_pull(T, lab, pos, grid, n, nw, False)
+        return _propose_pivot(lab, pos, grid, n, nw, off, dir_of, doff, grp, labs, nd, wall)
+    return _propose_pull(lab, pos, grid, n, nw, False, off, dir_of, doff, perp, labs, nd, P, wall)
 
 
 @njit(cache=True, inline="always")
@@ -556,8 +555,10 @@ def place_chain(T, dirs, vectors, pos, grid):
 @njit(cache=True)
 def directions_of(T, pos, n, out):
     """Direction string of the chain at ``pos`` into ``out[:n-1]``."""
+    doff = T[H_DOFF]
+    b_dir = T[H_DIROF]
     for k in range(n - 1):
-        out[k] = _dir(T, pos[k + 1] - pos[k])
+        out[k] = T[b_dir + pos[k + 1] - pos[k] + doff]
 
 
 @njit(cache=True)
@@ -590,6 +591,7 @@ def neighbour_workspace(n, vectors, group, max_rows):
 def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
     """:func:`all_neighbours` (``distinct=True``) or :func:`proposal_results` with a workspace."""
     T, grid, pos, nw, cand, row, table = ws
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
     n = dirs.shape[0] + 1
     m = n - 1
     cap = table.shape[0]
@@ -605,10 +607,12 @@ def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
             continue
         nl = n_labels(mtype, n, T)
         for lab in range(nl):
-            status, a, b = propose(T, mtype, lab, pos, grid, n, nw)
+            status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                   nd, P, NC, wall)
             while status < 0:
                 recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
-                status, a, b = propose(T, mtype, lab, pos, grid, n, nw)
+                status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                       nd, P, NC, wall)
             if status == 0:
                 continue
             for k in range(n):

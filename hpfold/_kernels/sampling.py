@@ -1,0 +1,303 @@
+"""Monte Carlo kernels: Metropolis steps on an occupancy grid, replica exchange, saved frames.
+
+One chain = ``pos`` (flat grid index of each monomer), ``grid`` (cells hold monomer
+index + 1, 0 empty, ``N + 1`` wall) and its energy; see :mod:`hpfold._kernels.moves`
+for the grid and the slot proposals.  A step draws a move type (mixtures), a slot
+``floor(u * n_slots)`` from ``rng.random()``, applies it, computes the energy change
+from the moved monomers only (their contacts before and after, ``O(moved x nd)``) and
+accepts with ``min(1, exp(-dE / T))`` from a table ``ptab[dE]``.  Nothing is allocated
+per move.
+
+Replicas run in ``prange`` between exchange points; each replica owns its generator
+(spawned from one ``SeedSequence``) and the swaps use a separate master generator, so
+the results do not depend on the number of threads.  Everything (swaps, annealing
+temperatures, frames) is keyed on the global step, so the results do not depend on
+how the run is cut into blocks either: a resumed run repeats an uninterrupted one.
+"""
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .moves import H_DIM, H_DIROF, H_DOFF, H_S, T_PIVOT, cells_move, decode_site, geometry, propose, recenter
+
+#: counters[slot, move type, k]: k = 0 attempted, 1 geometrically valid, 2 accepted
+C_ATTEMPTED = 0
+C_VALID = 1
+C_ACCEPTED = 2
+
+
+@njit(cache=True, inline="always")
+def contacts(grid, p, a, b, types, iw, next_active, off, nd):
+    """Contact energy of the pairs with at least one monomer in ``a..b`` (monomer k at ``p[k]``).
+
+    Pairs inside the range are counted once, chain neighbours excluded; ``iw[t, cell]`` is
+    the contact energy of a monomer of type t with the occupant of ``cell`` (0 for empty
+    and wall cells); ``next_active[k]`` is the first monomer >= k with any interaction.
+    """
+    c = 0
+    k = next_active[a]
+    while k <= b:
+        site = p[k]
+        t = types[k]
+        for d in range(nd):
+            o = np.int64(grid[site + off[d]])
+            j = o - 1
+            keep = np.int64(j > k + 1) | (np.int64(j < a) & np.int64(j < k - 1))
+            c += iw[t, o] * keep
+        k = next_active[k + 1]
+    return c
+
+
+@njit(cache=True)
+def acceptance_table(beta, ptab):
+    """``ptab[d] = exp(-beta d)`` (1 for beta = 0, 0 for d > 0 and beta = inf)."""
+    for d in range(ptab.shape[0]):
+        if d == 0 or beta == 0.0:
+            ptab[d] = 1.0
+        elif math.isinf(beta):
+            ptab[d] = 0.0
+        else:
+            ptab[d] = math.exp(-beta * d)
+
+
+@njit(cache=True)
+def anneal_beta(kind, t_start, t_end, total, step):
+    """Inverse temperature of an annealing schedule at ``step`` (kind 1 linear, 2 geometric in T)."""
+    frac = min(max(step / max(total, 1.0), 0.0), 1.0)
+    if kind == 1:
+        t = t_start + (t_end - t_start) * frac
+    else:
+        t = t_start * (t_end / t_start) ** frac
+    if t <= 0.0:
+        return np.inf
+    return 1.0 / t
+
+
+@njit(cache=True)
+def record_frame(T, pos, n, cart, native, energy, xyz, out_pos, out_obs, f):
+    """Write positions (relative to monomer 0) and observables (E, Rg, end-to-end, Q) of frame f."""
+    dim = T[H_DIM]
+    S = T[H_S]
+    for k in range(n):
+        decode_site(pos[k], S, dim, xyz[k])
+    cx = np.zeros(3)
+    ssq = 0.0
+    for k in range(n):
+        for a in range(dim):
+            rel = xyz[k, a] - xyz[0, a]
+            out_pos[f, k, a] = rel
+    # Cartesian centre and spread
+    for k in range(n):
+        for a in range(dim):
+            v = 0.0
+            for b in range(dim):
+                v += cart[a, b] * (xyz[k, b] - xyz[0, b])
+            cx[a] += v
+    for a in range(dim):
+        cx[a] /= n
+    ee = 0.0
+    for k in range(n):
+        for a in range(dim):
+            v = 0.0
+            w = 0.0
+            for b in range(dim):
+                v += cart[a, b] * (xyz[k, b] - xyz[0, b])
+            ssq += (v - cx[a]) ** 2
+            if k == n - 1:
+                for b in range(dim):
+                    w += cart[a, b] * (xyz[n - 1, b] - xyz[0, b])
+                ee += w * w
+    out_obs[0, f] = energy
+    out_obs[1, f] = math.sqrt(ssq / n)
+    out_obs[2, f] = math.sqrt(ee)
+    if native.shape[0] == 0:
+        out_obs[3, f] = np.nan
+    else:
+        doff = T[H_DOFF]
+        b_dir = T[H_DIROF]
+        hit = 0
+        for c in range(native.shape[0]):
+            x = pos[native[c, 1]] - pos[native[c, 0]]
+            if x >= -doff and x <= doff and T[b_dir + x + doff] >= 0:
+                hit += 1
+        out_obs[3, f] = hit / native.shape[0]
+
+
+@njit(cache=True)
+def run_chain(T, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active,
+              mix_codes, mix_cum, mix_nlab, ptab, beta, anneal, every, frame_base,
+              cart, native, xyz, out_pos, out_obs, out_slot, slot, counters, best, best_pos, target):
+    """Metropolis steps ``step0 .. step1 - 1`` (global numbering) of one chain.
+
+    ``best`` = [best energy, step of best, step the target was reached (-1)]; the chain
+    stops right after reaching ``target``.  ``anneal`` = [kind, T start, T end, total steps,
+    update interval] with kind 0 for a fixed temperature (``ptab``/``beta`` are then left
+    alone).  Frames are saved after every global step that is a multiple of ``every``,
+    into row ``step // every - frame_base - 1``.  Returns (energy, steps done, energy evaluations).
+    """
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
+    E = energy
+    nmix = mix_codes.shape[0]
+    kmax = ptab.shape[0]
+    akind = int(anneal[0])
+    aevery = int(anneal[4])
+    evals = 0
+    s = step0
+    next_frame = (s // every + 1) * every
+    if akind > 0 and s < step1:
+        beta = anneal_beta(akind, anneal[1], anneal[2], anneal[3], (s // aevery) * aevery)
+        acceptance_table(beta, ptab)
+    while s < step1:
+        if akind > 0 and s % aevery == 0:
+            beta = anneal_beta(akind, anneal[1], anneal[2], anneal[3], s)
+            acceptance_table(beta, ptab)
+        t = 0
+        if nmix > 1:
+            u = rng.random()
+            while t < nmix - 1 and u >= mix_cum[t]:
+                t += 1
+        mtype = mix_codes[t]
+        nl = mix_nlab[t]
+        lab = int(rng.random() * nl)
+        if lab >= nl:
+            lab = nl - 1
+        counters[mtype, C_ATTEMPTED] += 1
+        status = 0
+        a = 0
+        b = 0
+        if nl > 0:
+            status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                   nd, P, NC, wall)
+            while status < 0:
+                recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
+                status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                       nd, P, NC, wall)
+        s += 1
+        if status > 0:
+            counters[mtype, C_VALID] += 1
+            accept = True
+            dE = 0
+            if next_active[a] <= b:
+                c0 = contacts(grid, pos, a, b, types, iw, next_active, off, nd)
+                cells_move(grid, pos, nw, a, b)
+                c1 = contacts(grid, nw, a, b, types, iw, next_active, off, nd)
+                evals += 1
+                dE = c1 - c0
+                if dE > 0:
+                    u = rng.random()
+                    p = ptab[dE] if dE < kmax else math.exp(-beta * dE)
+                    if not (u < p):
+                        accept = False
+                        cells_move(grid, nw, pos, a, b)
+            else:
+                cells_move(grid, pos, nw, a, b)
+            if accept:
+                for k in range(a, b + 1):
+                    pos[k] = nw[k]
+                E += dE
+                counters[mtype, C_ACCEPTED] += 1
+                if E < best[0]:
+                    best[0] = E
+                    best[1] = s
+                    for k in range(n):
+                        best_pos[k] = pos[k]
+                    if E <= target and best[2] < 0:
+                        best[2] = s
+        if s == next_frame:
+            next_frame += every
+            f = s // every - frame_base - 1
+            record_frame(T, pos, n, cart, native, E, xyz, out_pos, out_obs, f)
+            out_slot[f] = slot
+            out_obs[4, f] = 1.0 / beta if beta > 0 else np.inf
+        if best[2] >= 0:
+            break
+    return E, s - step0, evals
+
+
+def _run_block_body(n, pos, grid, nw, energies, rngs, master, step0, step_end, round_steps, do_swaps,
+                    slot_of, ptabs, betas, swap_counts, T, types, iw, next_active,
+                    mix_codes, mix_cum, mix_nlab, anneal, every, frame_base, cart, native, xyz,
+                    out_pos, out_obs, out_slot, counters, evals, best, best_pos, target, steps_done):
+    """Run all replicas from global step ``step0`` to ``step_end``; exchanges at multiples of ``round_steps``.
+
+    Returns the global step reached (``step_end``, or the end of the round in which a
+    replica reached the target).
+    """
+    R = pos.shape[0]
+    s = step0
+    rep_at = np.empty(R, dtype=np.int64)
+    while s < step_end:
+        nxt = min((s // round_steps + 1) * round_steps, step_end)
+        for r in prange(R):
+            sl = slot_of[r]
+            e, done, ev = run_chain(T, n, pos[r], grid[r], nw[r], energies[r], rngs[r], s, nxt, types, iw,
+                                    next_active, mix_codes, mix_cum, mix_nlab, ptabs[sl], betas[sl], anneal,
+                                    every, frame_base, cart, native, xyz[r], out_pos[r], out_obs[r],
+                                    out_slot[r], sl, counters[sl], best[r], best_pos[r], target)
+            energies[r] = e
+            evals[r] += ev
+            steps_done[r] = s + done
+        s = nxt
+        reached = False
+        for r in range(R):
+            if best[r, 2] >= 0:
+                reached = True
+        if reached:
+            return s
+        if do_swaps and s % round_steps == 0:
+            for r in range(R):
+                rep_at[slot_of[r]] = r
+            t = (s // round_steps - 1) & 1
+            while t + 1 < R:
+                ra = rep_at[t]
+                rb = rep_at[t + 1]
+                d = (betas[t] - betas[t + 1]) * (energies[ra] - energies[rb])
+                swap_counts[t, 0] += 1
+                if d >= 0 or master.random() < math.exp(d):
+                    slot_of[ra] = t + 1
+                    slot_of[rb] = t
+                    rep_at[t] = rb
+                    rep_at[t + 1] = ra
+                    swap_counts[t, 1] += 1
+                t += 2
+    return s
+
+
+#: serial block runner (cached); ``run_block_parallel`` is the same body with prange over replicas
+run_block_serial = njit(cache=True)(_run_block_body)
+_parallel = None
+
+
+def run_block_parallel(*args):
+    """The block runner with the replica loop in ``prange`` (compiled on first use, not cached)."""
+    global _parallel
+    if _parallel is None:
+        _parallel = njit(parallel=True)(_run_block_body)
+    return _parallel(*args)
+
+
+@njit(cache=True)
+def chain_energy(T, pos, grid, n, types, iw, next_active):
+    """Total contact energy of a placed chain."""
+    g = geometry(T)
+    return contacts(grid, pos, 0, n - 1, types, iw, next_active, g[0], g[7])
+
+
+@njit(cache=True)
+def try_move(T, pos, grid, nw, n, types, iw, next_active, mtype, lab):
+    """Apply one slot and keep it if valid (no acceptance test): returns (status, dE incremental)."""
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
+    status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)
+    while status < 0:
+        recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
+        status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                               nd, P, NC, wall)
+    if status <= 0:
+        return 0, 0
+    c0 = contacts(grid, pos, a, b, types, iw, next_active, off, nd)
+    cells_move(grid, pos, nw, a, b)
+    c1 = contacts(grid, nw, a, b, types, iw, next_active, off, nd)
+    for k in range(a, b + 1):
+        pos[k] = nw[k]
+    return 1, c1 - c0
