@@ -5,6 +5,8 @@ Prints, on one core:
   2. the wall time for one flatPERM run to reach the 1 % criterion on S1-1 (mean relative
      error of g(E) over the 10 levels <= 1 %, against exact enumeration), per seed, with the
      C_v peak error at that moment;
+  2b. the same for Wang-Landau (1/t; pull 0.6, pivot 0.1, rebridge 0.3): steps and sweeps
+     (N steps) per second, and the time for one walker to reach the 1 % criterion;
   3. nPERMis time to the best-known energy of the standard sequences (capped);
   4. with --long SECONDS: flatPERM on the 2D 64-mer S1-8 and the 3D 48-mer H48-1 for that long
      (lowest energy reached, C_v peaks, levels, flatness), saved as DOS files in /tmp.
@@ -83,6 +85,54 @@ def time_to_criterion(seeds, limit):
         print(f"median {statistics.median(times):.2f} s, max {max(times):.2f} s (target: under 60 s on one core)")
 
 
+def wang_landau_criterion(seeds, limit):
+    from hpfold._data import benchmark
+    from hpfold.dos import DensityOfStates
+    from hpfold.enumerate import enumerate_conformations
+    from hpfold.thermo import heat_capacity_peaks
+    from hpfold.wang_landau import WangLandauRun
+
+    row = benchmark("S1-1")
+    n = row["length"]
+    exact = DensityOfStates.from_enumeration(enumerate_conformations(row["sequence"], row["lattice"]))
+    t_exact = heat_capacity_peaks(exact.energies, exact.ln_g, 0.1, 2.0)[0].temperature
+    warm = WangLandauRun(row["sequence"], row["lattice"], "HP", np.random.default_rng(0))
+    t0 = time.perf_counter()
+    warm.advance(100)
+    compile_s = time.perf_counter() - t0
+    warm.advance(2_000_000)
+    rate = (warm.steps - 100) / (warm.seconds - compile_s)
+    print(f"\n2b. Wang-Landau on S1-1, one walker: {rate:.3g} steps/s = {rate / n:.3g} sweeps/s "
+          f"(first call {compile_s:.1f} s: numba cache load or compile)")
+    print(f"{'seed':>4} {'seconds':>9} {'steps':>11} {'mean err':>9} {'max err':>9} {'dT_peak':>8} {'err at 2x':>10}")
+    times = []
+    for seed in range(seeds):
+        run = WangLandauRun(row["sequence"], row["lattice"], "HP", np.random.default_rng(seed))
+        hit = None
+        while run.seconds < limit:
+            run.advance(500_000)
+            e, lg = run.ln_g_levels()
+            lg = lg - np.log(np.exp(lg).sum()) + exact.ln_total
+            where = np.searchsorted(exact.energies, e)
+            err = np.ones(len(exact.energies))
+            err[where] = np.abs(np.expm1(lg - exact.ln_g[where]))
+            if err.mean() <= 0.01:
+                peak = heat_capacity_peaks(e, lg, 0.1, 2.0)[0].temperature
+                hit = (run.seconds, run.steps, err.mean(), err.max(), peak - t_exact)
+                break
+        if hit is None:
+            print(f"{seed:>4} not reached in {limit:g} s")
+            continue
+        run.advance(run.steps)
+        e, lg = run.ln_g_levels()
+        lg = lg - np.log(np.exp(lg).sum()) + exact.ln_total
+        later = np.abs(np.expm1(lg - exact.ln_g[np.searchsorted(exact.energies, e)])).mean()
+        times.append(hit[0])
+        print(f"{seed:>4} {hit[0]:>9.2f} {hit[1]:>11d} {hit[2]:>9.4f} {hit[3]:>9.4f} {hit[4]:>+8.4f} {later:>10.4f}")
+    if times:
+        print(f"median {statistics.median(times):.2f} s, max {max(times):.2f} s (target: under 60 s on one core)")
+
+
 def npermis_table(ids, cap):
     from hpfold._data import benchmark
     from hpfold.perm import npermis
@@ -148,6 +198,7 @@ def main():
     print(f"import + first flatPERM call (numba cache load or compile): {time.perf_counter() - t0:.2f} s")
     throughput(1.0 if args.quick else 3.0)
     time_to_criterion(2 if args.quick else args.seeds, 60.0)
+    wang_landau_criterion(2 if args.quick else args.seeds, 60.0)
     ids = ["S1-1", "S1-2", "S1-3", "S1-4", "S1-5"] if args.quick else \
         ["S1-1", "S1-2", "S1-3", "S1-4", "S1-5", "S1-6", "S1-7", "S1-9", "S1-10", "S1-11", "H48-1", "H48-2",
          "H48-3", "H48-4", "H48-5", "H48-6", "H48-7", "H48-8", "H48-9", "H48-10"]
