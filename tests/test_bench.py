@@ -458,13 +458,31 @@ def test_cli_bench_json_and_errors(tmp_path, capsys):
     assert "harvard48" in capsys.readouterr().out
 
 
+@pytest.fixture
+def one_numba_thread():
+    """Runs in the harness get one numba thread; so do these in-process runs (no parallel compile)."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
+
+@pytest.mark.parametrize("algorithm,engine", [("perm", "hpfold.perm"), ("wang-landau", "hpfold.wang_landau"),
+                                              ("remc", "hpfold.sample"), ("anneal", "hpfold.sample")])
 @pytest.mark.parametrize("lattice,sequence", [("square", "HPHPPHHPHPPHPHH"), ("cubic", "HPHHPPHHPH")])
-def test_perm_adapter_reaches_the_exact_ground_state(lattice, sequence):
-    pytest.importorskip("hpfold.perm")
+def test_builtin_adapters_reach_the_exact_ground_state(algorithm, engine, lattice, sequence, one_numba_thread):
+    pytest.importorskip(engine)
     from hpfold.bench.harness import run_inline
     from hpfold.enumerate import enumerate_conformations
 
     exact = enumerate_conformations(sequence, lattice)
-    rec = run_inline("perm", sequence, lattice, budget="30s", seed=4, target=exact.ground_energy)
-    assert rec["success"] and rec["invalid_claims"] == 0 and rec["best_energy"] == exact.ground_energy
+    rec = run_inline(algorithm, sequence, lattice, budget="30s", seed=4, target=exact.ground_energy)
+    assert rec["error"] is None and rec["invalid_claims"] == 0
+    assert rec["success"] and rec["best_energy"] == exact.ground_energy
     assert rec["evaluations"] > 0
+    # with a target beyond the ground state, the run spends its budget and never claims below it
+    rec = run_inline(algorithm, sequence, lattice, budget="0.3s", seed=5, target=exact.ground_energy - 1)
+    assert not rec["success"] and rec["invalid_claims"] == 0
+    assert rec["best_energy"] is None or rec["best_energy"] >= exact.ground_energy

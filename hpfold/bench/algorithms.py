@@ -19,7 +19,7 @@ BUILTINS = {
     "remc": ("remc", "hpfold.sample", "replica exchange Monte Carlo, pull moves (hpfold.sample)"),
     "anneal": ("anneal", "hpfold.sample", "simulated annealing, pull moves (hpfold.sample)"),
     "perm": ("perm", "hpfold.perm", "pruned-enriched Rosenbluth method (hpfold.perm)"),
-    "wang-landau": ("wang_landau", "hpfold.wang_landau", "Wang-Landau sampling (hpfold.wang_landau)"),
+    "wang-landau": ("wang_landau", "hpfold.wang_landau", "a Wang-Landau walker used as a search (hpfold.wang_landau)"),
 }
 
 
@@ -163,3 +163,137 @@ def _warm_perm(sequence, lattice):
 
 
 perm.warmup = _warm_perm
+
+
+# -- remc and anneal: Monte Carlo with pull moves (hpfold.sample) -------------------------------------
+def _sample_seconds(report) -> float:
+    """Time to hand to a sampler: what is left, minus a margin so the result is back within the budget."""
+    return max(1e-3, 0.97 * report.remaining_seconds() - 0.05)
+
+
+def _block_seconds(report) -> float:
+    """Kernel call length: short enough that the sampler's time check does not overshoot the budget."""
+    return min(0.25, max(0.005, report.remaining_seconds() / 100))
+
+
+def remc(sequence, lattice, budget, seed, report):
+    """Replica exchange with pull moves (:func:`hpfold.sample.sample` defaults: 8 replicas, geometric
+    temperatures 0.15-1.5, swaps every 10 sweeps) until the target or the budget.
+
+    Progress is reported after every block of the sampler (the lowest saved energy, no
+    conformation: it is verified by the conformation returned at the end); the sampler
+    stops as soon as a replica reaches the target.  With an evaluation budget, it runs
+    ``budget.evaluations // 8`` steps per replica.
+
+    Notes
+    -----
+    Thachuk, Shmygelska & Hoos, BMC Bioinformatics 8, 342 (2007) (pull-move REMC).
+    """
+    from ..sample import sample
+
+    state = {"best": None}
+
+    def on_block(block):
+        low = int(np.min(block.observables["energy"]))
+        if state["best"] is None or low < state["best"]:
+            state["best"] = low
+            report(None, report.evaluations, low)
+
+    steps = None if budget.evaluations is None else max(1, budget.evaluations // 8)
+    res = sample(sequence, lattice, method="remc", moves="pull", max_time=_sample_seconds(report), steps=steps,
+                 target=report.target, seed=seed, on_block=on_block, block_seconds=_block_seconds(report))
+    report(res.seconds, res.energy_evaluations, res.best_energy, res.best_conformation)
+    return res.best_conformation
+
+
+def anneal(sequence, lattice, budget, seed, report):
+    """Simulated annealing with pull moves and restarts: each restart cools geometrically from
+    T = 2.0 to 0.1 (the :func:`hpfold.sample.sample` defaults) over 50 000 N attempted moves;
+    restarts repeat, each with its own seed stream, until the target or the budget.
+
+    Notes
+    -----
+    Kirkpatrick, Gelatt & Vecchi, Science 220, 671 (1983). Cost per restart O(50 000 N) moves.
+    """
+    from ..sample import sample
+
+    steps = 50_000 * len(sequence)
+    seeds = np.random.SeedSequence(seed)
+    best_energy, best_conf, evaluations = None, None, 0
+    while True:
+        if budget.evaluations is not None:
+            left = budget.evaluations - evaluations
+            if left <= 0:
+                break
+            steps = min(steps, left)
+        res = sample(sequence, lattice, method="anneal", moves="pull", steps=steps, max_time=_sample_seconds(report),
+                     target=report.target, seed=seeds.spawn(1)[0], block_seconds=_block_seconds(report))
+        evaluations += res.energy_evaluations
+        if best_energy is None or res.best_energy < best_energy:
+            best_energy, best_conf = res.best_energy, res.best_conformation
+            stop = report(None, evaluations, best_energy, best_conf)
+        else:
+            stop = report(None, evaluations, best_energy)
+        if stop or res.stopped_by == "max_time":
+            break
+    return best_conf
+
+
+def _warm_sample(sequence, lattice):
+    from ..sample import sample
+
+    sample("HPPHPPHH", lattice, method="remc", moves="pull", steps=200, seed=0)
+    sample("HPPHPPHH", lattice, method="anneal", moves="pull", steps=200, seed=0)
+
+
+remc.warmup = _warm_sample
+anneal.warmup = _warm_sample
+
+
+# -- wang-landau: a Wang-Landau walker used as a search (hpfold.wang_landau) ---------------------------
+#: steps between looks at the walker's conformation
+WL_LOOK_EVERY = 512
+
+
+def wang_landau(sequence, lattice, budget, seed, report):
+    """One Wang-Landau walker (1/t refinement, pull/pivot/rebridging moves; :class:`hpfold.wang_landau.WangLandauRun`)
+    used as a ground-state search.
+
+    The walker's conformation is looked at every 512 steps; the lowest-energy one seen is
+    reported (with its conformation) and returned.  A level the walker visits and leaves
+    between two looks is not claimed, since it could not be shown.  One evaluation is one step.
+
+    Notes
+    -----
+    Wang & Landau, Phys. Rev. Lett. 86, 2050 (2001); Wust & Landau, J. Chem. Phys. 137, 064903
+    (2012) for HP chains. Cost O(N z) per step.
+    """
+    from ..wang_landau import WangLandauRun
+
+    run = WangLandauRun(sequence, lattice, "HP", np.random.default_rng(seed))
+    best_energy, best_conf = run.energy, run.directions()
+    report(None, 0, best_energy, best_conf)
+    while True:
+        steps = WL_LOOK_EVERY
+        if budget.evaluations is not None:
+            steps = min(steps, budget.evaluations - run.steps)
+            if steps <= 0:
+                break
+        run.advance(steps)
+        if run.energy < best_energy:
+            best_energy, best_conf = run.energy, run.directions()
+            stop = report(None, run.steps, best_energy, best_conf)
+        else:
+            stop = report(None, run.steps, best_energy)
+        if stop:
+            break
+    return best_conf
+
+
+def _warm_wang_landau(sequence, lattice):
+    from ..wang_landau import WangLandauRun
+
+    WangLandauRun("HPPHPPHH", lattice, "HP", np.random.default_rng(0)).advance(100)
+
+
+wang_landau.warmup = _warm_wang_landau

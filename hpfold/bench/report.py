@@ -60,11 +60,19 @@ def parse_published_time(text: str):
 
 
 def format_seconds(value) -> str:
-    """A short human time (``"0.42 s"``, ``"3.1 min"``), or ``"-"`` for None."""
+    """A short human time (``"420 ms"``, ``"3.1 min"``), or ``"-"`` for None.
+
+    Examples
+    --------
+    >>> format_seconds(0.0198), format_seconds(42.0), format_seconds(None)
+    ('19.8 ms', '42 s', '-')
+    """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
-    if value < 0.01:
-        return f"{value * 1000:.2g} ms"
+    if value < 1e-3:
+        return f"{value * 1e6:.3g} us"
+    if value < 1:
+        return f"{value * 1000:.3g} ms"
     if value < 100:
         return f"{value:.3g} s"
     if value < 6000:
