@@ -174,10 +174,11 @@ class Supervisor:
     def _kill(self):
         if self._proc is None:
             return
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if self._proc.poll() is None:  # only a live child: its pid (= process group) cannot have been reused
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         self._proc.wait()
         for stream in (self._proc.stdin, self._proc.stdout):
             try:
