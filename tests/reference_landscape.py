@@ -13,24 +13,72 @@ import numpy as np
 from numba import njit
 
 from hpfold.conformation import Conformation
-from hpfold.lattice import encode_directions, get_lattice
+from hpfold.lattice import get_lattice
 
 
 # ----------------------------------------------------------------------------- states
 
+_HEX = bytes.maketrans(bytes(range(12)), b"0123456789ab")
+
+
+def canonical_strings(rows, lattice):
+    """Canonical direction strings of direction rows: apply every group element, keep the smallest image."""
+    lat = get_lattice(lattice)
+    rows = np.asarray(rows, dtype=np.uint8).reshape(-1, np.shape(rows)[-1])
+    if rows.shape[1] == 0:
+        return [""] * len(rows)
+    images = lat.group.astype(np.uint8)[:, rows]          # (order, M, L)
+    as_bytes = np.ascontiguousarray(images).view(f"S{rows.shape[1]}")[..., 0]
+    smallest = np.sort(as_bytes, axis=0)[0]
+    return [b.ljust(rows.shape[1], b"\0").translate(_HEX).decode() for b in smallest]
+
+
 def all_states(sequence, lattice):
-    """Every canonical conformation class of ``sequence``: {string: (energy, orbit size)}, by brute force."""
+    """Every canonical conformation class of ``sequence``: {string: (energy, orbit size)}, by brute force.
+
+    Grows every self-avoiding walk from the origin depth first, groups the walks by canonical
+    string (the number of walks in a class is its orbit size) and counts H-H contacts of one
+    member of each class.
+    """
     lat = get_lattice(lattice)
     n = len(sequence)
+    vecs = [tuple(int(x) for x in v) for v in lat.vectors]
+    walks = []
+
+    def grow(sites, dirs):
+        if len(sites) == n:
+            walks.append(tuple(dirs))
+            return
+        for d, v in enumerate(vecs):
+            nxt = tuple(a + b for a, b in zip(sites[-1], v))
+            if nxt not in sites:
+                grow(sites + [nxt], dirs + [d])
+
+    grow([(0,) * lat.dim], [])
+    keys = canonical_strings(np.array(walks, dtype=np.int64).reshape(len(walks), n - 1), lat)
+    count = {}
+    for k in keys:
+        count[k] = count.get(k, 0) + 1
     out = {}
-    for dirs in itertools.product(range(lat.n_directions), repeat=n - 1):
-        conf = Conformation(np.array(dirs, dtype=np.int64), lat, validate=False)
-        if not conf.is_valid:
-            continue
-        can = lat.canonical(encode_directions(dirs))
-        if can not in out:
-            out[can] = (conf.energy(sequence), lat.orbit_size(can))
+    for k, w in count.items():
+        out[k] = (contacts_energy([int(c, 16) for c in k], sequence, lat), w)
     return out
+
+
+def contacts_energy(dirs, sequence, lattice):
+    """-(number of H-H pairs i < j - 1 on neighbouring sites), by walking the chain."""
+    lat = get_lattice(lattice)
+    sites = [(0,) * lat.dim]
+    for d in dirs:
+        sites.append(tuple(a + int(b) for a, b in zip(sites[-1], lat.vectors[d])))
+    where = {p: i for i, p in enumerate(sites)}
+    e = 0
+    for i, p in enumerate(sites):
+        for v in lat.vectors:
+            j = where.get(tuple(a + int(b) for a, b in zip(p, v)))
+            if j is not None and j > i + 1 and sequence[i] == "H" and sequence[j] == "H":
+                e -= 1
+    return e
 
 
 def state_graph(states, lattice, neighbours):
@@ -39,15 +87,16 @@ def state_graph(states, lattice, neighbours):
     ``neighbours(dirs) -> iterable of direction tuples``.  Also returns the directed pairs seen,
     so that callers can check that the move set is reversible.
     """
-    lat = get_lattice(lattice)
     g = nx.Graph()
     directed = set()
     for s, (e, w) in states.items():
         g.add_node(s, energy=e, weight=w)
     for s in states:
         dirs = [int(c, 16) for c in s]
-        for nb in neighbours(dirs):
-            t = lat.canonical(encode_directions(nb))
+        nbs = list(neighbours(dirs))
+        if not nbs:
+            continue
+        for t in canonical_strings(np.array(nbs, dtype=np.int64), lattice):
             if t == s:
                 continue
             if t not in states:
@@ -105,10 +154,11 @@ def brute_force_landscape(graph):
         elif s in index:
             basin[s] = index[s]
         else:
-            dist = nx.single_source_shortest_path_length(flat, s)
-            d = min(k for u, k in dist.items() if u in steepest)
-            exit_ = min((steepest[u] for u, k in dist.items() if k == d and u in steepest), key=order)
-            basin[s] = basin[exit_]
+            for layer in nx.bfs_layers(flat, s):  # the plateau, by distance from s
+                exits = [steepest[u] for u in layer if u in steepest]
+                if exits:
+                    basin[s] = basin[min(exits, key=order)]
+                    break
     return {"minima": minima, "saddles": saddles, "basin": basin,
             "components": nx.number_connected_components(graph)}
 

@@ -456,77 +456,15 @@ def tree_barriers(n_minima, min_energy, tree_parent, merge_saddle):
 
 
 # --------------------------------------------------------------------------- the shipped move sets
-# The sampler's move kernels define every move once, in ``moves.propose``; ``moves.all_neighbours`` runs
-# it over every slot of one conformation, setting up a fresh grid each time.  The block kernel below runs
-# the very same slot loop (``propose`` on every slot, ``recenter`` and retry on a wall cell) but keeps one
-# walled grid for a whole block of states, which halves the cost on the square lattice and avoids
-# clearing (2N + 3)^3 cells per state on 3-d lattices.  ``tests/test_landscape.py`` checks that it yields
-# exactly the neighbourhoods of ``all_neighbours``.  numba does not invalidate this cache when
+# The kernels below call the sampler's own neighbour enumerator (``moves.neighbours_with``, the workspace
+# form of ``moves.all_neighbours``) directly, so that they can be cached: a kernel that receives a
+# function argument is compiled again in every process.  numba does not invalidate this cache when
 # ``moves.py`` changes: clear ``hpfold/_kernels/__pycache__`` after editing the move kernels.
 try:
-    from . import moves as _moves
+    from .moves import neighbour_workspace as _neighbour_workspace
+    from .moves import neighbours_with as _neighbours_with
 except ImportError:  # the move kernels are not installed yet
-    _moves = None
-
-if _moves is not None:
-    _build_tables = _moves.build_tables
-    _fill_walls = _moves.fill_walls
-    _place_chain = _moves.place_chain
-    _n_labels = _moves.n_labels
-    _propose = _moves.propose
-    _recenter = _moves.recenter
-    _directions_of = _moves.directions_of
-    _T_PIVOT = _moves.T_PIVOT
-
-
-@njit(cache=True)
-def move_workspace(n, vectors, group):
-    """(tables, walled grid, pos, new sites, candidate sites) for the slot loop of :func:`moves_of`."""
-    side = 2 * n + 3
-    tabs = _build_tables(vectors, group, side, n)
-    dim = vectors.shape[1]
-    cells = 1
-    for a in range(dim):
-        cells *= side
-    grid = np.zeros(cells, dtype=np.uint16)
-    _fill_walls(grid, side, dim, n + 1)
-    return tabs, grid, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-
-
-@njit(cache=True)
-def moves_of(dirs, vectors, move_mask, tabs, grid, pos, nw, cand, out):
-    """Every one-move result of ``dirs`` into ``out`` (duplicates and the input itself possible).
-
-    The grid is left empty (walls only) on return.  Returns the number of rows, or -1 when
-    ``dirs`` is not self-avoiding.
-    """
-    n = dirs.shape[0] + 1
-    if not _place_chain(dirs, vectors, tabs, pos, grid):
-        for k in range(n):
-            grid[pos[k]] = 0
-        _fill_walls(grid, tabs[4], tabs[0], n + 1)
-        return -1
-    count = 0
-    for mtype in range(4):
-        if not (move_mask >> mtype) & 1:
-            continue
-        nl = _n_labels(mtype, n, tabs)
-        for lab in range(nl):
-            status, a, b = _propose(mtype, lab, pos, grid, n, tabs, nw)
-            while status < 0:
-                _recenter(pos, grid, n, tabs, a if mtype == _T_PIVOT else -1)
-                status, a, b = _propose(mtype, lab, pos, grid, n, tabs, nw)
-            if status == 0:
-                continue
-            for k in range(n):
-                cand[k] = pos[k]
-            for k in range(a, b + 1):
-                cand[k] = nw[k]
-            _directions_of(cand, n, tabs, out[count])
-            count += 1
-    for k in range(n):
-        grid[pos[k]] = 0
-    return count
+    _neighbour_workspace = _neighbours_with = None
 
 
 @njit(cache=True)
@@ -540,9 +478,9 @@ def neighbour_block_moves(s0, s1, c0, dirs, level_stop, vectors, group, move_mas
     key = np.zeros(n_words, dtype=np.uint64)
     tmp = np.zeros(n_words, dtype=np.uint64)
     found = np.empty(max_k, dtype=np.int64)
-    tabs, grid, pos, nw, cand = move_workspace(length + 1, vectors, group)
+    ws = _neighbour_workspace(length + 1, vectors, group, max_k)
     for s in range(s0, s1):
-        k = moves_of(dirs[s], vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+        k = _neighbours_with(dirs[s], vectors, ws, move_mask, buf, True)
         process_neighbours(s, s - c0, k, buf, level_stop, group, candidates, bits, table, shift,
                            key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
 
@@ -680,7 +618,7 @@ def key_less(a, b):
 # --------------------------------------------------------------------------- quenching
 
 @njit(cache=True)
-def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, candidates, bits, n_words, budget,
+def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candidates, bits, n_words, budget,
                  out_dirs, out_energy, out_size, out_complete, out_steps, out_exact):
     """Steepest descent of every row of ``dirs2d`` to its local minimum, with the flooding's tie-break.
 
@@ -696,13 +634,9 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, candidates, b
     m = dirs2d.shape[0]
     length = dirs2d.shape[1]
     n = length + 1
-    tabs, grid, pos, nw, cand = move_workspace(n, vectors, group)
+    ws = _neighbour_workspace(n, vectors, group, max_k)
     off, egrid, center = energy_workspace(n, vectors)
     sites = np.zeros(n, dtype=np.int64)
-    max_k = 1
-    for mtype in range(4):
-        if (move_mask >> mtype) & 1:
-            max_k += _n_labels(mtype, n, tabs)
     buf = np.empty((max_k, length), dtype=np.int8)
     key = np.zeros(n_words, dtype=np.uint64)
     tmp = np.zeros(n_words, dtype=np.uint64)
@@ -725,7 +659,7 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, candidates, b
         exact = True
         while True:
             # the lowest neighbour of the current state
-            k = moves_of(cur, vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+            k = _neighbours_with(cur, vectors, ws, move_mask, buf, True)
             e_best = e_cur
             found = False
             for j in range(k):
@@ -763,7 +697,7 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, candidates, b
             layer_end = 1
             while layer_start < layer_end and not exit_found:
                 for head in range(layer_start, layer_end):
-                    k = moves_of(store[head], vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+                    k = _neighbours_with(store[head], vectors, ws, move_mask, buf, True)
                     for j in range(k):
                         e, _ = dirs_energy(buf[j], types, matrix, off, egrid, center, sites)
                         if e > e_cur or (exit_found and e > exit_e):
@@ -818,8 +752,8 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, candidates, b
 # --------------------------------------------------------------------------- bounded saddle search
 
 @njit(cache=True)
-def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, group, move_mask, candidates, bits,
-                 n_words):
+def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, group, move_mask, max_k, candidates,
+                 bits, n_words):
     """Lowest energy threshold at which two states are joined by moves, by flooding from both ends.
 
     Both floods grow together, level by level: at threshold ``L`` each holds every state reachable
@@ -835,13 +769,9 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
     """
     length = dirs_a.shape[0]
     n = length + 1
-    tabs, grid, pos, nw, cand = move_workspace(n, vectors, group)
+    ws = _neighbour_workspace(n, vectors, group, max_k)
     off, egrid, center = energy_workspace(n, vectors)
     sites = np.zeros(n, dtype=np.int64)
-    max_k = 1
-    for mtype in range(4):
-        if (move_mask >> mtype) & 1:
-            max_k += _n_labels(mtype, n, tabs)
     buf = np.empty((max_k, length), dtype=np.int8)
     key = np.zeros(n_words, dtype=np.uint64)
     tmp = np.zeros(n_words, dtype=np.uint64)
@@ -882,7 +812,7 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
             x = queue[qhead]
             qhead += 1
             sx = side[x]
-            k = moves_of(store[x], vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+            k = _neighbours_with(store[x], vectors, ws, move_mask, buf, True)
             for j in range(k):
                 canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
                 idx = table_lookup(table, key, shift)
@@ -930,7 +860,7 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
 
 
 @njit(cache=True)
-def one_move_apart(dirs_a, dirs_b, vectors, group, move_mask, candidates, bits, n_words):
+def one_move_apart(dirs_a, dirs_b, vectors, group, move_mask, max_k, candidates, bits, n_words):
     """For each row pair: whether ``dirs_b[r]`` is ``dirs_a[r]`` or one move from it (up to symmetry)."""
     m = dirs_a.shape[0]
     length = dirs_a.shape[1]
@@ -939,11 +869,7 @@ def one_move_apart(dirs_a, dirs_b, vectors, group, move_mask, candidates, bits, 
     key_b = np.zeros(n_words, dtype=np.uint64)
     key = np.zeros(n_words, dtype=np.uint64)
     tmp = np.zeros(n_words, dtype=np.uint64)
-    tabs, grid, pos, nw, cand = move_workspace(n, vectors, group)
-    max_k = 1
-    for mtype in range(4):
-        if (move_mask >> mtype) & 1:
-            max_k += _n_labels(mtype, n, tabs)
+    ws = _neighbour_workspace(n, vectors, group, max_k)
     buf = np.empty((max_k, length), dtype=np.int8)
     for r in range(m):
         canonical_key(dirs_b[r], group, candidates, bits, n_words, tmp, key_b)
@@ -951,7 +877,7 @@ def one_move_apart(dirs_a, dirs_b, vectors, group, move_mask, candidates, bits, 
         if not key_less(key, key_b) and not key_less(key_b, key):
             out[r] = True
             continue
-        k = moves_of(dirs_a[r], vectors, move_mask, tabs, grid, pos, nw, cand, buf)
+        k = _neighbours_with(dirs_a[r], vectors, ws, move_mask, buf, True)
         for j in range(k):
             canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
             if not key_less(key, key_b) and not key_less(key_b, key):

@@ -13,7 +13,7 @@ import numpy as np
 from .._kernels import landscape as K
 from ..lattice import encode_directions, get_lattice
 from ..sequence import get_model, parse_sequence
-from .states import StateIndex, moves_label, parse_moves
+from .states import StateIndex, moves_label, native_overlaps, parse_moves
 
 __all__ = ["ExactLandscape", "exact_landscape", "flood_states"]
 
@@ -241,13 +241,7 @@ class ExactLandscape:
         return g
 
     def _overlaps(self, native):
-        from ..conformation import Conformation
-
-        lat = get_lattice(self.lattice)
-        nat = native if isinstance(native, Conformation) else Conformation(native, lat)
-        return np.array([Conformation(self.directions[s].astype(np.int64), lat, validate=False)
-                         .overlap(nat, self.sequence if set(self.sequence) <= set("HP") else None)
-                         for s in self.minimum_state])
+        return native_overlaps([self.directions[s] for s in self.minimum_state], native, self.lattice, self.sequence)
 
     def to_dict(self) -> dict:
         """The JSON-ready summary printed by ``hpfold landscape --json``."""
@@ -556,6 +550,6 @@ def _custom_kernels(neighbours):
 
 def _shipped_kernels():
     """The cached serial and the threaded neighbour passes over :func:`hpfold._kernels.moves.all_neighbours`."""
-    if K._moves is None:
+    if K._neighbours_with is None:
         raise RuntimeError("the move kernels (hpfold._kernels.moves) are not available")
     return K.neighbour_block_moves, K.neighbour_block_moves_parallel

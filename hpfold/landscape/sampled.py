@@ -13,7 +13,7 @@ from .._kernels import landscape as K
 from .._validation import ensure_array
 from ..lattice import encode_directions, get_lattice
 from ..sequence import get_model, parse_sequence
-from .states import KeyLayout, moves_label, parse_moves
+from .states import KeyLayout, moves_label, native_overlaps, parse_moves
 
 __all__ = ["SampledLandscape", "sampled_landscape", "positions_to_directions"]
 
@@ -65,9 +65,18 @@ class SampledLandscape:
     def n_components(self) -> int:
         return nx.number_connected_components(self.graph) if self.n_minima else 0
 
-    def to_graph(self) -> nx.Graph:
-        """The minima graph (a copy), ready for :func:`~hpfold.landscape.graph.disconnectivity_tree`."""
-        return self.graph.copy()
+    def to_graph(self, native=None) -> nx.Graph:
+        """The minima graph (a copy), ready for :func:`~hpfold.landscape.graph.disconnectivity_tree`.
+
+        With ``native`` (a direction string or Conformation) every minimum also gets ``q``, its
+        native contact overlap.
+        """
+        g = self.graph.copy()
+        if native is not None and g.number_of_nodes():
+            q = native_overlaps([g.nodes[v]["conformation"] for v in g], native, self.lattice, self.sequence)
+            for v, x in zip(g, q):
+                g.nodes[v]["q"] = float(x)
+        return g
 
     def to_dict(self) -> dict:
         """JSON summary with the fields of the exact one; barriers and saddles are upper bounds."""
@@ -236,8 +245,9 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
     min_complete = np.zeros(u, dtype=np.bool_)
     steps = np.zeros(u, dtype=np.int64)
     quench_exact = np.zeros(u, dtype=np.bool_)
-    K.quench_batch(states, types, mdl.matrix, vectors, group, mask, layout.candidates, layout.bits, layout.n_words,
-                   int(plateau_budget), min_dirs, min_e, min_size, min_complete, steps, quench_exact)
+    max_k = _max_neighbours(lat, n, mask)
+    K.quench_batch(states, types, mdl.matrix, vectors, group, mask, max_k, layout.candidates, layout.bits,
+                   layout.n_words, int(plateau_budget), min_dirs, min_e, min_size, min_complete, steps, quench_exact)
     # number the minima by (energy, canonical string)
     mkeys = layout.pack(min_dirs)
     order = np.lexsort([mkeys[:, w] for w in reversed(range(layout.n_words))] + [min_e])
@@ -258,9 +268,9 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
         sizes = min_size[state_min == m]
         g.add_node(m, energy=int(min_e[h]), size=int(sizes.max()), complete=bool(min_complete[state_min == m].all()),
                    conformation=encode_directions(min_dirs[h]), visits=int(visits[m]))
-    _add_transitions(g, frame_state, frame_min, energies, states, vectors, group, mask, layout)
+    _add_transitions(g, frame_state, frame_min, energies, states, vectors, group, mask, max_k, layout)
     if tighten and g.number_of_edges():
-        _tighten(g, min_dirs[heads], types, mdl.matrix, vectors, group, mask, layout, int(budget), max_pairs)
+        _tighten(g, min_dirs[heads], types, mdl.matrix, vectors, group, mask, max_k, layout, int(budget), max_pairs)
     seconds = time.perf_counter() - t0
     log.info("sampled landscape: %d minima, %d edges in %.2f s", g.number_of_nodes(), g.number_of_edges(), seconds)
     return SampledLandscape(seq, lat.name, mdl.name, moves_label(mask), g, frame_min, frame_energy, int(u), seconds,
@@ -293,7 +303,13 @@ def _read_source(source, sequence, lattice, model, moves):
     return positions, seq, get_lattice(lattice), mdl, (moves or "pull")
 
 
-def _add_transitions(g, frame_state, frame_min, energies, states, vectors, group, mask, layout):
+def _max_neighbours(lat, n, mask) -> int:
+    from .._kernels.moves import max_neighbours
+
+    return int(max_neighbours(n, lat.n_directions, lat.order, mask))
+
+
+def _add_transitions(g, frame_state, frame_min, energies, states, vectors, group, mask, max_k, layout):
     """Edges between minima of consecutive frames, with the higher frame energy as the saddle bound."""
     a_min, b_min = frame_min[:, :-1], frame_min[:, 1:]
     hop = a_min != b_min
@@ -301,7 +317,7 @@ def _add_transitions(g, frame_state, frame_min, energies, states, vectors, group
         return
     sa = frame_state[:, :-1][hop]
     sb = frame_state[:, 1:][hop]
-    adjacent = K.one_move_apart(states[sa], states[sb], vectors, group, mask, layout.candidates, layout.bits,
+    adjacent = K.one_move_apart(states[sa], states[sb], vectors, group, mask, max_k, layout.candidates, layout.bits,
                                 layout.n_words)
     bound = np.maximum(energies[sa], energies[sb])
     for x, y, s, ok in zip(a_min[hop], b_min[hop], bound, adjacent):
@@ -319,14 +335,14 @@ def _add_transitions(g, frame_state, frame_min, energies, states, vectors, group
                        source="trajectory")
 
 
-def _tighten(g, reps, types, matrix, vectors, group, mask, layout, budget, max_pairs):
+def _tighten(g, reps, types, matrix, vectors, group, mask, max_k, layout, budget, max_pairs):
     edges = sorted(g.edges(data=True), key=lambda e: (-e[2]["count"], e[0], e[1]))
     if max_pairs is not None:
         edges = edges[:int(max_pairs)]
     for x, y, d in edges:
         cap = d["saddle"] - 1 if d["verified"] else 10 ** 12
         status, level, visited = K.connect_pair(reps[x], reps[y], cap, budget, types, matrix, vectors, group, mask,
-                                                layout.candidates, layout.bits, layout.n_words)
+                                                max_k, layout.candidates, layout.bits, layout.n_words)
         level = int(level)
         d["searched"] = int(visited)
         if status == _JOINED:

@@ -10,7 +10,7 @@ from .._kernels import landscape as K
 from .._validation import ensure_array
 from ..lattice import Lattice, decode_directions, encode_directions, get_lattice
 
-__all__ = ["KeyLayout", "StateIndex", "parse_moves", "MOVE_NAMES", "moves_label"]
+__all__ = ["KeyLayout", "StateIndex", "parse_moves", "MOVE_NAMES", "moves_label", "native_overlaps"]
 
 #: move-set names and their bits (the values of the constants in ``hpfold._kernels.moves``)
 MOVE_NAMES = {"local": 1, "pull": 2, "pull_lesh": 4, "pivot": 8}
@@ -165,3 +165,21 @@ class StateIndex:
     def string(self, state: int) -> str:
         """Canonical direction string of a state."""
         return encode_directions(self.directions[state])
+
+
+def native_overlaps(conformations, native, lattice, sequence) -> np.ndarray:
+    """Native contact overlap Q of each conformation (direction strings or rows) to ``native``.
+
+    Only H-H contacts count when the sequence is an HP sequence (see
+    :meth:`hpfold.conformation.Conformation.overlap`).
+    """
+    from ..conformation import Conformation
+
+    lat = get_lattice(lattice)
+    nat = native if isinstance(native, Conformation) else Conformation(native, lat)
+    hp = sequence if set(sequence) <= set("HP") else None
+    out = []
+    for c in conformations:
+        conf = Conformation(c if isinstance(c, str) else np.asarray(c, dtype=np.int64), lat, validate=False)
+        out.append(conf.overlap(nat, hp))
+    return np.array(out, dtype=np.float64)

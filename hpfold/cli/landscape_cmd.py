@@ -1,0 +1,134 @@
+"""``hpfold landscape``: exact barrier trees and sampled minima graphs, disconnectivity plots."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ..lattice import LATTICE_NAMES
+
+COLOURS = ("q", "basin", "energy", "none")
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "landscape", help="energy landscape: minima, barriers, disconnectivity graph",
+        description="Exact barrier tree of a sequence (every symmetry class flooded by increasing energy), or "
+                    "the minima graph of a trajectory (--from), with funnel metrics and a disconnectivity plot.")
+    p.add_argument("sequence", nargs="?", help="HP sequence (exact landscape); omit with --from")
+    p.add_argument("--from", dest="trajectory", metavar="TRAJ.h5", help="sampled landscape of a trajectory file")
+    p.add_argument("--exact", action="store_true",
+                   help="enumerate and flood every state (the default when a sequence is given)")
+    p.add_argument("--lattice", "-l", default=None, choices=LATTICE_NAMES, help="lattice (default: square)")
+    p.add_argument("--moves", default=None,
+                   help="move set: pull, local, pull_lesh, pivot or a mixture like local+pivot (default: pull, "
+                        "or the trajectory's)")
+    p.add_argument("--model", default=None, help="energy model (HP, HPNX); default HP or the trajectory's")
+    p.add_argument("--emax", type=int, default=None, help="flood only the states with E <= EMAX")
+    p.add_argument("--temperature", "-T", type=float, default=1.0, help="temperature of basin probabilities")
+    p.add_argument("--budget", type=int, default=20000,
+                   help="states per bounded saddle search (--from; default 20000)")
+    p.add_argument("--plateau-budget", type=int, default=5000, help="states per plateau walk when quenching (--from)")
+    p.add_argument("--no-tighten", action="store_true", help="keep the trajectory's saddle bounds (--from)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("-o", "--output", metavar="FILE.h5", help="write minima, merges and per-state basins to HDF5")
+    p.add_argument("--tree", metavar="FILE", help="write the disconnectivity tree (.json or .graphml)")
+    p.add_argument("--plot", metavar="FILE", help="draw the disconnectivity graph (.png, .svg, .pdf)")
+    p.add_argument("--color", default="q", choices=COLOURS,
+                   help="colour minima by Q to the lowest minimum, basin size, energy, or not (default q)")
+    p.add_argument("--n-lowest", type=int, default=None, help="plot only the N lowest minima")
+    p.add_argument("--threads", type=int, default=None, help="numba threads (default: serial unless large)")
+    p.add_argument("--force", action="store_true", help="enumerate even if estimated to take over 10 minutes")
+    return p
+
+
+def run(args) -> int:
+    if args.trajectory and args.sequence:
+        raise ValueError("give a SEQUENCE (exact landscape) or --from TRAJ.h5 (sampled landscape), not both")
+    if not args.trajectory and not args.sequence:
+        raise ValueError("give a SEQUENCE for an exact landscape or --from TRAJ.h5 for a sampled one")
+    if args.trajectory and (args.exact or args.emax is not None):
+        raise ValueError("--exact and --emax apply to a SEQUENCE, not to --from")
+    if args.budget < 2 or args.plateau_budget < 1:
+        raise ValueError("--budget must be at least 2 and --plateau-budget at least 1")
+    if not args.temperature > 0:
+        raise ValueError("--temperature must be positive")
+    if args.n_lowest is not None and args.n_lowest < 1:
+        raise ValueError("--n-lowest must be at least 1")
+    if args.tree and not (args.tree.endswith(".json") or args.tree.endswith(".graphml")):
+        raise ValueError("--tree: use a .json or .graphml file name")
+    if args.plot and not args.plot.lower().endswith((".png", ".svg", ".pdf")):
+        raise ValueError("--plot: use a .png, .svg or .pdf file name")
+
+    from ..landscape.graph import disconnectivity_tree, write_tree
+    from ..landscape.metrics import funnel_metrics
+
+    if args.trajectory:
+        from ..landscape.sampled import sampled_landscape
+
+        ls = sampled_landscape(args.trajectory, lattice=args.lattice, moves=args.moves, model=args.model,
+                               budget=args.budget, plateau_budget=args.plateau_budget, tighten=not args.no_tighten)
+        native = ls.graph.nodes[0]["conformation"] if ls.n_minima else None
+    else:
+        from ..landscape.flooding import exact_landscape
+
+        ls = exact_landscape(args.sequence, args.lattice or "square", moves=args.moves or "pull",
+                             model=args.model or "HP", emax=args.emax, temperature=args.temperature,
+                             threads=args.threads, force=args.force)
+        native = ls.conformation(ls.minimum_state[0]) if ls.n_minima else None
+    graph = ls.to_graph(native=native)
+    tree = disconnectivity_tree(graph)
+    metrics = funnel_metrics(tree)
+    if args.output:
+        from ..landscape.h5 import write_landscape
+
+        write_landscape(args.output, ls, command_line=" ".join(sys.argv))
+    if args.tree:
+        write_tree(tree, args.tree)
+    if args.plot:
+        _plot(tree, args)
+    if args.json:
+        out = ls.to_dict()
+        out["funnel"] = metrics.to_dict()
+        print(json.dumps(out))
+    else:
+        print(ls.summary())
+        print()
+        print(format_metrics(metrics))
+    return 0
+
+
+def format_metrics(m) -> str:
+    """Readable lines for :class:`~hpfold.landscape.metrics.FunnelMetrics`."""
+    def pct(x):
+        return "-" if x is None else f"{100 * x:.1f}%"
+
+    hist = ", ".join(f"{b}: {c}" for b, c in m.barrier_histogram().items()) or "-"
+    return "\n".join([
+        f"funnel      {m.classification}; {m.n_minima} minima ({m.n_global} at E = {m.global_energy})",
+        f"drainage    {pct(m.drain_fraction)} of conformations ({pct(m.drain_fraction_classes)} of classes) "
+        "descend into a global minimum",
+        f"barriers    to the global minimum (barrier: minima): {hist}",
+        f"shape       {m.funnelled_fraction:.2f} of minima drain straight into the global branch; "
+        f"median downhill barrier / energy gained {m.downhill_ratio:.2f}",
+    ])
+
+
+def _plot(tree, args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..plot.disconnectivity import plot_disconnectivity
+
+    colour = {"q": "q", "basin": "basin_size", "energy": "energy", "none": None}[args.color]
+    if colour == "basin_size" and not any("basin_size" in d for _, d in tree.nodes(data=True)):
+        colour = "visits"
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    plot_disconnectivity(tree, ax=ax, color_by=colour, n_lowest=args.n_lowest)
+    title = tree.graph.get("sequence", "")
+    ax.set_title(f"{title}  ({tree.graph.get('lattice', '')}, {tree.graph.get('moves', '')} moves)", fontsize=9)
+    try:
+        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
+    finally:
+        plt.close(fig)
