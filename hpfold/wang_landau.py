@@ -106,8 +106,9 @@ class WangLandauRun:
         self.visited = np.zeros(2 * bound + 1, dtype=np.bool_)
         self.visited[bound] = True  # the rod has no contacts: E = 0
         self.fstate = np.array([1.0])
-        self.istate = np.zeros(7, dtype=np.int64)
+        self.istate = np.zeros(8, dtype=np.int64)
         self.istate[wk.N_VISITED] = 1
+        self.best_pos = self.pos.copy()  # the rod, energy 0
         self.counters = np.zeros((wk.N_TYPES, 3), dtype=np.int64)
         if self.check_every <= 0:
             self.check_every = 1000 * n
@@ -118,7 +119,7 @@ class WangLandauRun:
         wk.wl_steps(int(steps), self.T, self.n, self.types, self.matrix, self.interacts, self.pos, self.grid,
                     self.nw, self.saved, self.mix_codes, self.mix_cum, self.mix_nlab, self.e_offset,
                     int(self.check_every), self.ln_g, self.hist, self.visited, self.fstate, self.istate,
-                    self.counters, self.rng)
+                    self.best_pos, self.counters, self.rng)
         self.seconds += time.perf_counter() - t0
 
     @property
@@ -136,13 +137,29 @@ class WangLandauRun:
         return levels - self.e_offset, lg - lg.max()
 
     def directions(self) -> str:
+        """Direction string of the walker's current conformation."""
         out = np.zeros(self.n - 1, dtype=np.int64)
         mk.directions_of(self.T, self.pos, self.n, out)
         return encode_directions(out)
 
+    @property
+    def best_energy(self) -> int:
+        """Lowest energy the walker has been in (accepted states only)."""
+        return int(self.istate[wk.BEST_E])
+
+    def best_directions(self) -> str:
+        """Direction string of the first conformation seen at :attr:`best_energy`.
+
+        Sites are stored as flat grid indices; a recentring translates every site by the same
+        offset, and a translation does not change the direction string.
+        """
+        out = np.zeros(self.n - 1, dtype=np.int64)
+        mk.directions_of(self.T, self.best_pos, self.n, out)
+        return encode_directions(out)
+
     def counter_dict(self) -> dict:
         names = ("local", "pull", "pull_lesh", "pivot", "rebridge")
-        out = {"steps": self.steps, "stages": int(self.istate[wk.STAGES]),
+        out = {"steps": self.steps, "best_energy": self.best_energy, "stages": int(self.istate[wk.STAGES]),
                "switch_step": int(self.istate[wk.SWITCH_STEP]), "ln_f": float(self.fstate[0]),
                "levels": int(self.istate[wk.N_VISITED]), "levels_found_late": int(self.istate[wk.LATE])}
         for code in self.mix_codes:
@@ -255,6 +272,8 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
         for key, value in st.counter_dict().items():
             if key in ("ln_f", "levels"):
                 counters[key] = max(counters.get(key, value), value)
+            elif key == "best_energy":
+                counters[key] = min(counters.get(key, value), value)
             elif key == "switch_step":
                 counters[key] = max(counters.get(key, 0), value)
             else:
@@ -262,6 +281,8 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
     counters.update(runs=len(states), steps_requested_per_run=int(steps), seconds=round(wall, 4),
                     cpu_seconds=round(sum(s.seconds for s in states), 4))
     log.info("Wang-Landau %s: %d runs, %s steps", seq[:20], len(states), [s.steps for s in states])
+    best = min(states, key=lambda st: st.best_energy)
     return DensityOfStates(seq, lat.name, mdl.name, union, ln_g, "wang-landau", norm,
                            ln_g_err=err if len(states) > 1 else None,
-                           ln_g_runs=ln_runs if len(states) > 1 else None, counters=counters)
+                           ln_g_runs=ln_runs if len(states) > 1 else None, counters=counters,
+                           best_conformation=best.best_directions())

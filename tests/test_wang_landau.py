@@ -79,6 +79,7 @@ def test_energy_bookkeeping_and_reproducibility():
         run.advance(30000)
         run.advance(20000)
         assert Conformation(run.directions(), lattice).energy(seq, model) == run.energy
+        assert Conformation(run.best_directions(), lattice).energy(seq, model) == run.best_energy <= run.energy
         again = WangLandauRun(seq, lattice, model, np.random.default_rng(3))
         again.advance(50000)
         np.testing.assert_array_equal(again.ln_g, run.ln_g)
@@ -107,6 +108,8 @@ def test_wang_landau_reproduces_exact_dos(lattice, n, which):
     p_est = max(heat_capacity_peaks(est.energies, est.ln_g, 0.1, 3.0), key=lambda p: p.height)
     assert abs(p_est.temperature - p_exact.temperature) <= 0.005
     assert est.counters["levels_found_late"] == 0
+    assert est.counters["best_energy"] == exact.ground_energy
+    assert Conformation(est.best_conformation, lattice).energy(seq) == exact.ground_energy
 
 
 def test_move_parsing_and_errors():

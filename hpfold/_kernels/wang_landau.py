@@ -16,7 +16,8 @@ A level met for the first time gets the smallest ``ln g`` of the visited levels 
 
 State arrays (the caller owns them; batches of steps give identical results):
 ``fstate`` float64 [ln f]; ``istate`` int64 [energy, steps, phase, visited levels, stages,
-step of the switch to 1/t, levels found after the switch]; ``counters[type, k]`` with k = 0
+step of the switch to 1/t, levels found after the switch, lowest energy seen] and ``best_pos``
+(the sites of the lowest-energy conformation seen); ``counters[type, k]`` with k = 0
 attempted, 1 geometrically valid, 2 accepted, for type codes 0 local, 1 pull, 2 pull_lesh,
 3 pivot, 4 rebridge.
 """
@@ -31,7 +32,7 @@ from .rebridging import propose_rebridge
 T_REBRIDGE = 4
 N_TYPES = 5
 #: indices into ``istate``
-ENERGY, STEPS, PHASE, N_VISITED, STAGES, SWITCH_STEP, LATE = range(7)
+ENERGY, STEPS, PHASE, N_VISITED, STAGES, SWITCH_STEP, LATE, BEST_E = range(8)
 
 
 @njit(cache=True)
@@ -70,7 +71,7 @@ def range_contacts(off, pos, grid, n, a, b, types, matrix, interacts):
 
 @njit(cache=True, nogil=True)
 def wl_steps(n_steps, T, n, types, matrix, interacts, pos, grid, nw, saved, mix_codes, mix_cum, mix_nlab,
-             e_offset, check_every, ln_g, hist, visited, fstate, istate, counters, rng):
+             e_offset, check_every, ln_g, hist, visited, fstate, istate, best_pos, counters, rng):
     """Run ``n_steps`` Wang-Landau steps, updating every state array in place."""
     n_types = mix_codes.shape[0]
     n_levels = ln_g.shape[0]
@@ -125,6 +126,10 @@ def wl_steps(n_steps, T, n, types, matrix, interacts, pos, grid, nw, saved, mix_
             if delta >= 0.0 or rng.random() < math.exp(delta):
                 istate[ENERGY] = e_new
                 counters[mtype, 2] += 1
+                if e_new < istate[BEST_E]:
+                    istate[BEST_E] = e_new
+                    for k in range(n):
+                        best_pos[k] = pos[k]
             else:
                 cells_move(grid, pos, saved, a, b)
                 for k in range(a, b + 1):
