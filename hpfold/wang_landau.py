@@ -205,7 +205,7 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
     Returns
     -------
     DensityOfStates
-        Method ``"wang-landau"``; counters: steps, stages, the step of the switch to 1/t, final
+        Method ``"wang-landau"``; ``best_conformation`` is the lowest-energy conformation any walker visited; counters: steps, best_energy, stages, the step of the switch to 1/t, final
         ln f, levels, attempted and accepted moves by type, seconds.
 
     Examples
