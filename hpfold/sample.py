@@ -49,12 +49,17 @@ class SampleBlock:
         ``energy``, ``rg``, ``end_to_end``, ``q`` (NaN without a native state), ``temperature``.
     temperature_index : ndarray of int64, shape (R, F), or None
         Replica exchange: the temperature slot of each replica at each frame.
+    get_state : callable
+        ``block.get_state()`` is the complete sampler state after this block (for a checkpoint
+        written beside the frames); call it inside ``on_block``.
     """
 
     steps: np.ndarray
     positions: np.ndarray
     observables: dict
     temperature_index: np.ndarray | None
+    get_state: object = field(default=None, repr=False)
+    """Callable returning the sampler state right after this block (valid inside ``on_block``)."""
 
 
 @dataclass(eq=False)
@@ -483,6 +488,37 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
                          out_pos, out_obs, out_slot, counters, evals, best, best_pos, target_value, steps_done)
         return reached, out_pos, out_obs, out_slot
 
+    def make_state(at_step, secs):
+        return {
+            "version": STATE_VERSION,
+            "sequence": prob.sequence,
+            "lattice": lat.name,
+            "model": prob.model.name,
+            "method": method,
+            "moves": str(prob.moves),
+            "n_replicas": R,
+            "temperatures": [float(t) for t in temps],
+            "exchange_every": exchange_every,
+            "every": every,
+            "anneal_kind": int(anneal[0]),
+            "anneal_total": float(anneal[3]),
+            "step": int(at_step),
+            "seconds": float(secs),
+            "seconds_to_target": seconds_to_target,
+            "conformations": [prob.directions(pos[r]).tolist() for r in range(R)],
+            "energies": energies.tolist(),
+            "best": best.tolist(),
+            "best_conformations": [prob.directions(best_pos[r]).tolist() for r in range(R)],
+            "slot_of": slot_of.tolist(),
+            "counters": counters.tolist(),
+            "swap_counts": swap_counts.tolist(),
+            "energy_evaluations": evals.tolist(),
+            "rng_states": [g.bit_generator.state for g in rngs],
+            "master_rng_state": master.bit_generator.state,
+            "seed_entropy": entropy,
+            "native": prob.native_string,
+        }
+
     t_compile = time.perf_counter()
     call(step, step, step // every, 0)       # compiles (no step is taken)
     compile_seconds = time.perf_counter() - t_compile
@@ -538,7 +574,8 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
                 if keep_positions:
                     pos_parts.append(positions.copy())
                 if on_block is not None:
-                    on_block(SampleBlock(fsteps, positions, obs, tix))
+                    at, secs = end, seconds_before + (time.perf_counter() - t0)
+                    on_block(SampleBlock(fsteps, positions, obs, tix, lambda: make_state(at, secs)))
             step = end
             # aim for block_seconds per call, keeping REMC blocks whole rounds
             if dt > 0:
@@ -554,35 +591,7 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
     # ---- result ----------------------------------------------------------------------------------
     rbest = int(np.argmin(best[:, 0]))
     best_dirs = prob.directions(best_pos[rbest])
-    new_state = {
-        "version": STATE_VERSION,
-        "sequence": prob.sequence,
-        "lattice": lat.name,
-        "model": prob.model.name,
-        "method": method,
-        "moves": str(prob.moves),
-        "n_replicas": R,
-        "temperatures": [float(t) for t in temps],
-        "exchange_every": exchange_every,
-        "every": every,
-        "anneal_kind": int(anneal[0]),
-        "anneal_total": float(anneal[3]),
-        "step": int(step),
-        "seconds": seconds,
-        "seconds_to_target": seconds_to_target,
-        "conformations": [prob.directions(pos[r]).tolist() for r in range(R)],
-        "energies": energies.tolist(),
-        "best": best.tolist(),
-        "best_conformations": [prob.directions(best_pos[r]).tolist() for r in range(R)],
-        "slot_of": slot_of.tolist(),
-        "counters": counters.tolist(),
-        "swap_counts": swap_counts.tolist(),
-        "energy_evaluations": evals.tolist(),
-        "rng_states": [g.bit_generator.state for g in rngs],
-        "master_rng_state": master.bit_generator.state,
-        "seed_entropy": entropy,
-        "native": prob.native_string,
-    }
+    new_state = make_state(step, seconds)
     if frame_steps:
         fs = np.concatenate(frame_steps)
         observables = {k: np.concatenate([p[k] for p in obs_parts], axis=1) for k in OBSERVABLES}
