@@ -19,6 +19,14 @@ _LAZY = {
     "EnumerationResult": "hpfold.enumerate",
     "load_trajectory": "hpfold.io.trajectory",
     "Trajectory": "hpfold.io.trajectory",
+    "DensityOfStates": "hpfold.dos",
+    "thermodynamics": "hpfold.thermo",
+    "flatperm": "hpfold.perm",
+    "npermis": "hpfold.perm",
+    "wang_landau": "hpfold.wang_landau",
+    "sample": "hpfold.sample",
+    "neighbours": "hpfold.moves",
+    "exact_landscape": "hpfold.landscape",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -639,3 +639,14 @@ def _dirs(coords):
     from hpfold.conformation import Conformation
 
     return Conformation.from_coords(coords, "square").string
+
+
+def test_info_reads_a_density_of_states_file(tmp_path):
+    from hpfold.dos import DensityOfStates, write_dos
+    from hpfold.io.summary import describe_file
+
+    path = tmp_path / "dos.h5"
+    write_dos(path, DensityOfStates("HPPH", "square", "HP", [-1, 0], np.log([8, 28]), "exact", "toy"))
+    info = describe_file(path)
+    assert info["kind"] == "dos" and info["energy_levels"] == 2
+    assert info["ln_g"][0][0] == -1 and abs(info["ln_g"][1][1] - np.log(28)) < 1e-12

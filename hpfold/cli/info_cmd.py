@@ -1,4 +1,4 @@
-"""``hpfold info``: a readable summary of an hpfold HDF5 file (trajectory or enumeration)."""
+"""``hpfold info``: a readable summary of an hpfold HDF5 file (trajectory, enumeration or density of states)."""
 from __future__ import annotations
 
 import json
@@ -31,6 +31,8 @@ def format_info(info: dict) -> str:
     ]
     if info["kind"] == "trajectory":
         rows += _trajectory_rows(info)
+    elif info["kind"] == "dos":
+        rows += _dos_rows(info)
     else:
         rows += _enumeration_rows(info)
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
@@ -70,6 +72,19 @@ def _trajectory_rows(info):
                                                          "command_line")}
     if shown:
         rows.append(("parameters", ", ".join(f"{k}={v}" for k, v in shown.items())))
+    return rows
+
+
+def _dos_rows(info):
+    ln_g = info["ln_g"]
+    rows = [("density of states", f"{info['method']}, {info['energy_levels']} levels"
+                                  + (" with error estimates" if info["has_errors"] else "")),
+            ("normalisation", str(info["normalisation"]))]
+    if ln_g:
+        rows.append(("energies", f"E = {ln_g[0][0]} to {ln_g[-1][0]}"))
+        rows.append(("ln g(E)", ", ".join(f"{e}: {v:.4g}" for e, v in ln_g[:6]) + (" ..." if len(ln_g) > 6 else "")))
+    if info.get("best_conformation"):
+        rows.append(("best conformation", info["best_conformation"]))
     return rows
 
 

@@ -27,7 +27,7 @@ MODULE = "h5md/modules/hpfold"
 #: attribute listing the parameter names stored as JSON text (lists, dicts, None, ints beyond int64)
 JSON_KEYS_ATTR = "hpfold_json_keys"
 
-_FILE_KINDS = ("trajectory", "enumeration")
+_FILE_KINDS = ("trajectory", "enumeration", "dos")
 
 
 def first_line(exc) -> str:
@@ -173,8 +173,8 @@ def check_module(f: h5py.File, path, kind: str | None = None) -> h5py.Group:
     if found not in _FILE_KINDS:
         raise ValueError(f"{path}: {MODULE} has an unknown kind {found!r}")
     if kind is not None and found != kind:
-        hint = {"trajectory": "load_trajectory", "enumeration": "read_enumeration"}[found]
-        what = {"trajectory": "a trajectory", "enumeration": "an enumeration result"}
+        hint = {"trajectory": "load_trajectory", "enumeration": "read_enumeration", "dos": "hpfold.dos.read_dos"}[found]
+        what = {"trajectory": "a trajectory", "enumeration": "an enumeration result", "dos": "a density of states"}
         raise ValueError(f"{path}: holds {what[found]}, not {what[kind]} (read it with {hint})")
     for required in ("sequence", "lattice", "model"):
         if required not in module.attrs:

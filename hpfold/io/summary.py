@@ -58,6 +58,8 @@ def describe_file(path) -> dict:
             out = _common(f, module, path)
             if out["kind"] == "trajectory":
                 out.update(_trajectory(f, module))
+            elif out["kind"] == "dos":
+                out.update(_dos(f))
             else:
                 out.update(_enumeration(f))
         except ValueError:
@@ -88,6 +90,23 @@ def _common(f, module, path) -> dict:
         "command_line": params.get("command_line"),
         "file_bytes": os.path.getsize(path),
         "_parameters": params,
+    }
+
+
+def _dos(f) -> dict:
+    """A density-of-states file (layout in docs/thermodynamics.md)."""
+    obs = f["observables"]
+    energies = obs["energy"][()]
+    ln_g = obs["ln_density_of_states"][()]
+    params = get_attributes(f["parameters"]) if "parameters" in f else {}
+    return {
+        "method": params.get("method"),
+        "normalisation": params.get("normalisation"),
+        "energy_levels": int(len(energies)),
+        "ground_energy": int(energies.min()) if len(energies) else None,
+        "ln_g": [[int(e), float(v)] for e, v in zip(energies, ln_g)],
+        "has_errors": "ln_density_of_states_err" in obs,
+        "best_conformation": params.get("best_conformation"),
     }
 
 
