@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from ._data import saw_counts
+from ._interrupt import deferred_interrupt
 from ._kernels.enumeration import (collect_shards_parallel, collect_shards_serial, enumerate_shards_parallel,
                                   enumerate_shards_serial)
 from .lattice import encode_directions, get_lattice
@@ -479,18 +480,21 @@ def _run_batches(plan, progress, expected_seconds):
     parts = []
     start, batch = 0, max(2 * numba.get_num_threads(), 1)
     try:
-        while start < plan.n_shards:
-            stop = min(plan.n_shards, start + batch)
-            t0 = time.perf_counter()
-            parts.append(enumerate_shards(plan, start, stop))
-            elapsed = time.perf_counter() - t0
-            if bar is not None:
-                bar.update(stop - start)
-            start = stop
-            if elapsed < 0.25:
-                batch *= 2
-            elif elapsed > 1.0 and batch > 1:
-                batch = max(1, batch // 2)
+        with deferred_interrupt() as check_interrupt:
+            while start < plan.n_shards:
+                check_interrupt()
+                stop = min(plan.n_shards, start + batch)
+                t0 = time.perf_counter()
+                parts.append(enumerate_shards(plan, start, stop))
+                elapsed = time.perf_counter() - t0
+                if bar is not None:
+                    bar.update(stop - start)
+                start = stop
+                if elapsed < 0.25:
+                    batch *= 2
+                elif elapsed > 1.0 and batch > 1:
+                    batch = max(1, batch // 2)
+            check_interrupt()
     finally:
         if bar is not None:
             bar.close()

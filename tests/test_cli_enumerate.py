@@ -46,3 +46,16 @@ def test_bad_input_is_one_line_status_2(args, needle):
 def test_version_and_module_entry():
     out = run("--version")
     assert out.returncode == 0 and out.stdout.startswith("hpfold ")
+
+
+def test_ctrl_c_stops_cleanly():
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "hpfold", "enumerate", "HP" * 13, "--threads", "1", "--force"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)  # imports, estimate and a few batches of shards
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
