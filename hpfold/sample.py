@@ -197,7 +197,7 @@ class _Problem:
         iw = np.zeros((matrix.shape[0], n + 2), dtype=np.int64)
         for t in range(matrix.shape[0]):
             iw[t, 1:n + 1] = matrix[t, self.types]
-        self.iw = iw
+        self.iw = np.ascontiguousarray(iw.ravel())      # iw[t * (N + 2) + cell]
         active = np.any(matrix[self.types] != 0, axis=1)
         nxt = np.full(n + 2, n, dtype=np.int64)
         for k in range(n - 1, -1, -1):
@@ -513,7 +513,7 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
             "counters": counters.tolist(),
             "swap_counts": swap_counts.tolist(),
             "energy_evaluations": evals.tolist(),
-            "rng_states": [g.bit_generator.state for g in rngs],
+            "rng_states": {str(r): g.bit_generator.state for r, g in enumerate(rngs)},
             "master_rng_state": master.bit_generator.state,
             "seed_entropy": entropy,
             "native": prob.native_string,
@@ -625,7 +625,9 @@ def _check_state(state, sequence, lattice, method):
 
 def _restore_rngs(state):
     rngs = []
-    for st in state["rng_states"]:
+    states = state["rng_states"]
+    for r in range(int(state["n_replicas"])):
+        st = states[str(r)] if isinstance(states, dict) else states[r]
         bg = np.random.PCG64()
         bg.state = st
         rngs.append(np.random.Generator(bg))

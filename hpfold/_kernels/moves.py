@@ -275,14 +275,14 @@ def geometry(T):
     return (off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, T[H_WALL])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def _adjacent(dir_of, doff, diff):
     """True if the grid difference ``diff`` is one lattice step."""
     x = diff + doff
     return x >= 0 and x < dir_of.shape[0] and dir_of[x] >= 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def _follow(pos, nw, n, s, C, j, dir_of, doff):
     """Pull-move following rule from monomer j on (direction -s); returns the first unmoved index."""
     if j >= 0 and j < n and not _adjacent(dir_of, doff, pos[j] - C):
@@ -294,7 +294,7 @@ def _follow(pos, nw, n, s, C, j, dir_of, doff):
     return j
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd, P, wall):
     half = P * (n - 1)
     i = labs[1, 2 * lab]
@@ -347,7 +347,7 @@ def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd,
     return 1, i, lo
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def _propose_local(lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, labs, nd, P, NC, wall):
     i = labs[0, 2 * lab]
     k = labs[0, 2 * lab + 1]
@@ -392,7 +392,7 @@ def _propose_local(lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, labs, nd
     return 1, i, i + 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def _propose_pivot(lab, pos, grid, n, nw, off, dir_of, doff, grp, labs, nd, wall):
     k = labs[3, 2 * lab]
     g = labs[3, 2 * lab + 1]
@@ -430,7 +430,7 @@ def _propose_pivot(lab, pos, grid, n, nw, off, dir_of, doff, grp, labs, nd, wall
     return 1, a, b
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall):
     """Apply slot ``lab`` of move type ``mtype`` to the chain, read-only on ``pos`` and ``grid``.
 
@@ -449,7 +449,7 @@ def propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, lab
     return _propose_pull(lab, pos, grid, n, nw, False, off, dir_of, doff, perp, labs, nd, P, wall)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def cells_move(grid, frm, to, a, b):
     """Move monomers ``a..b`` from sites ``frm[k]`` to ``to[k]`` in the occupancy grid."""
     for k in range(a, b + 1):

@@ -27,24 +27,25 @@ C_VALID = 1
 C_ACCEPTED = 2
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def contacts(grid, p, a, b, types, iw, next_active, off, nd):
     """Contact energy of the pairs with at least one monomer in ``a..b`` (monomer k at ``p[k]``).
 
     Pairs inside the range are counted once, chain neighbours excluded; ``iw[t, cell]`` is
     the contact energy of a monomer of type t with the occupant of ``cell`` (0 for empty
-    and wall cells); ``next_active[k]`` is the first monomer >= k with any interaction.
+    and wall cells), flattened: ``iw[t * (N + 2) + cell]``; ``next_active[k]`` is the first monomer >= k with any interaction.
     """
     c = 0
+    width = next_active.shape[0]          # = N + 2 = columns of the flattened iw
     k = next_active[a]
     while k <= b:
         site = p[k]
-        t = types[k]
+        row = types[k] * width
         for d in range(nd):
             o = np.int64(grid[site + off[d]])
             j = o - 1
             keep = np.int64(j > k + 1) | (np.int64(j < a) & np.int64(j < k - 1))
-            c += iw[t, o] * keep
+            c += iw[row + o] * keep
         k = next_active[k + 1]
     return c
 
@@ -144,6 +145,8 @@ def run_chain(T, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_ac
     aevery = int(anneal[4])
     evals = 0
     s = step0
+    best_e = best[0]
+    reached = best[2] >= 0
     next_frame = (s // every + 1) * every
     if akind > 0 and s < step1:
         beta = anneal_beta(akind, anneal[1], anneal[2], anneal[3], (s // aevery) * aevery)
@@ -197,20 +200,22 @@ def run_chain(T, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_ac
                     pos[k] = nw[k]
                 E += dE
                 counters[mtype, C_ACCEPTED] += 1
-                if E < best[0]:
+                if E < best_e:
+                    best_e = E
                     best[0] = E
                     best[1] = s
                     for k in range(n):
                         best_pos[k] = pos[k]
-                    if E <= target and best[2] < 0:
+                    if E <= target and not reached:
                         best[2] = s
+                        reached = True
         if s == next_frame:
             next_frame += every
             f = s // every - frame_base - 1
             record_frame(T, pos, n, cart, native, E, xyz, out_pos, out_obs, f)
             out_slot[f] = slot
             out_obs[4, f] = 1.0 / beta if beta > 0 else np.inf
-        if best[2] >= 0:
+        if reached:
             break
     return E, s - step0, evals
 
