@@ -28,11 +28,12 @@ C_ACCEPTED = 2
 
 
 @njit(cache=True, _nrt=False)
-def contacts(grid, p, a, b, types, iw, next_active, off, nd):
+def contacts(grid, p, a, b, types, iw, next_active, offt):
     """Contact energy of the pairs with at least one monomer in ``a..b`` (monomer k at ``p[k]``).
 
     Pairs inside the range are counted once, chain neighbours excluded; ``iw[t, cell]`` is
-    the contact energy of a monomer of type t with the occupant of ``cell`` (0 for empty
+    the contact energy of a monomer of type t with the occupant of ``cell``; ``offt`` is the
+    tuple of grid offsets (a tuple, so that the direction loop is unrolled) (0 for empty
     and wall cells), flattened: ``iw[t * (N + 2) + cell]``; ``next_active[k]`` is the first monomer >= k with any interaction.
     """
     c = 0
@@ -41,8 +42,8 @@ def contacts(grid, p, a, b, types, iw, next_active, off, nd):
     while k <= b:
         site = p[k]
         row = types[k] * width
-        for d in range(nd):
-            o = np.int64(grid[site + off[d]])
+        for od in offt:
+            o = np.int64(grid[site + od])
             j = o - 1
             keep = np.int64(j > k + 1) | (np.int64(j < a) & np.int64(j < k - 1))
             c += iw[row + o] * keep
@@ -126,10 +127,12 @@ def record_frame(T, pos, n, cart, native, energy, xyz, out_pos, out_obs, f):
 
 
 @njit(cache=True)
-def run_chain(T, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active,
+def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active,
               mix_codes, mix_cum, mix_nlab, ptab, beta, anneal, every, frame_base,
               cart, native, xyz, out_pos, out_obs, out_slot, slot, counters, best, best_pos, target):
     """Metropolis steps ``step0 .. step1 - 1`` (global numbering) of one chain.
+
+    ``T`` is :func:`~hpfold._kernels.moves.build_tables` and ``G`` its ``geometry(T)``.
 
     ``best`` = [best energy, step of best, step the target was reached (-1)]; the chain
     stops right after reaching ``target``.  ``anneal`` = [kind, T start, T end, total steps,
@@ -137,7 +140,7 @@ def run_chain(T, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_ac
     alone).  Frames are saved after every global step that is a multiple of ``every``,
     into row ``step // every - frame_base - 1``.  Returns (energy, steps done, energy evaluations).
     """
-    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
     E = energy
     nmix = mix_codes.shape[0]
     kmax = ptab.shape[0]
@@ -182,9 +185,9 @@ def run_chain(T, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_ac
             accept = True
             dE = 0
             if next_active[a] <= b:
-                c0 = contacts(grid, pos, a, b, types, iw, next_active, off, nd)
+                c0 = contacts(grid, pos, a, b, types, iw, next_active, offt)
                 cells_move(grid, pos, nw, a, b)
-                c1 = contacts(grid, nw, a, b, types, iw, next_active, off, nd)
+                c1 = contacts(grid, nw, a, b, types, iw, next_active, offt)
                 evals += 1
                 dE = c1 - c0
                 if dE > 0:
@@ -221,7 +224,7 @@ def run_chain(T, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_ac
 
 
 def _run_block_body(n, pos, grid, nw, energies, rngs, master, step0, step_end, round_steps, do_swaps,
-                    slot_of, ptabs, betas, swap_counts, T, types, iw, next_active,
+                    slot_of, ptabs, betas, swap_counts, T, G, offt, types, iw, next_active,
                     mix_codes, mix_cum, mix_nlab, anneal, every, frame_base, cart, native, xyz,
                     out_pos, out_obs, out_slot, counters, evals, best, best_pos, target, steps_done):
     """Run all replicas from global step ``step0`` to ``step_end``; exchanges at multiples of ``round_steps``.
@@ -236,7 +239,7 @@ def _run_block_body(n, pos, grid, nw, energies, rngs, master, step0, step_end, r
         nxt = min((s // round_steps + 1) * round_steps, step_end)
         for r in prange(R):
             sl = slot_of[r]
-            e, done, ev = run_chain(T, n, pos[r], grid[r], nw[r], energies[r], rngs[r], s, nxt, types, iw,
+            e, done, ev = run_chain(T, G, offt, n, pos[r], grid[r], nw[r], energies[r], rngs[r], s, nxt, types, iw,
                                     next_active, mix_codes, mix_cum, mix_nlab, ptabs[sl], betas[sl], anneal,
                                     every, frame_base, cart, native, xyz[r], out_pos[r], out_obs[r],
                                     out_slot[r], sl, counters[sl], best[r], best_pos[r], target)
@@ -283,14 +286,13 @@ def run_block_parallel(*args):
 
 
 @njit(cache=True)
-def chain_energy(T, pos, grid, n, types, iw, next_active):
+def chain_energy(pos, grid, n, types, iw, next_active, offt):
     """Total contact energy of a placed chain."""
-    g = geometry(T)
-    return contacts(grid, pos, 0, n - 1, types, iw, next_active, g[0], g[7])
+    return contacts(grid, pos, 0, n - 1, types, iw, next_active, offt)
 
 
 @njit(cache=True)
-def try_move(T, pos, grid, nw, n, types, iw, next_active, mtype, lab):
+def try_move(T, offt, pos, grid, nw, n, types, iw, next_active, mtype, lab):
     """Apply one slot and keep it if valid (no acceptance test): returns (status, dE incremental)."""
     off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
     status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)
@@ -300,9 +302,9 @@ def try_move(T, pos, grid, nw, n, types, iw, next_active, mtype, lab):
                                nd, P, NC, wall)
     if status <= 0:
         return 0, 0
-    c0 = contacts(grid, pos, a, b, types, iw, next_active, off, nd)
+    c0 = contacts(grid, pos, a, b, types, iw, next_active, offt)
     cells_move(grid, pos, nw, a, b)
-    c1 = contacts(grid, nw, a, b, types, iw, next_active, off, nd)
+    c1 = contacts(grid, nw, a, b, types, iw, next_active, offt)
     for k in range(a, b + 1):
         pos[k] = nw[k]
     return 1, c1 - c0
