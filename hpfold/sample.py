@@ -33,6 +33,8 @@ STATE_VERSION = 1
 _NO_TARGET = -(1 << 62)
 #: largest energy change with a tabulated acceptance probability (larger ones call exp)
 _PTAB_SIZE = 64
+#: with threads=None, replicas run in parallel only when a round has at least this many moves in all
+_PARALLEL_MIN_WORK = 50_000
 
 
 @dataclass
@@ -334,7 +336,9 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
         Initial conformation (direction string); default a straight chain.
     model : str or EnergyModel, default "HP"
     threads : int, optional
-        numba threads for the replica loop (results do not depend on it).
+        numba threads for the replica loop (results do not depend on it).  By default the
+        replicas run in parallel only when an exchange round holds at least 50,000 moves
+        over all replicas; ``threads=1`` forces serial, ``threads >= 2`` parallel.
     keep_positions : bool, default False
         Also keep every frame's positions in the result.
     block_seconds : float, default 0.25
@@ -474,7 +478,12 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
     do_swaps = method == "remc"
     xyz = np.zeros((R, n, 3), dtype=np.int64)
     steps_done = np.zeros(R, dtype=np.int64)
-    use_parallel = R > 1 and (threads or numba.get_num_threads()) > 1
+    # prange over replicas pays off when a round holds enough work to amortise the thread barrier;
+    # threads > 1 given explicitly always uses it (results are the same either way)
+    if threads is not None:
+        use_parallel = R > 1 and int(threads) > 1
+    else:
+        use_parallel = R > 1 and numba.get_num_threads() > 1 and R * min(round_steps, 1 << 20) >= _PARALLEL_MIN_WORK
     runner = _sk.run_block_parallel if use_parallel else _sk.run_block_serial
     old_threads = numba.get_num_threads()
     if threads is not None:
