@@ -248,17 +248,19 @@ def _trial(**kw):
 
 
 def _report(t, energy, conf=None, evals=10):
-    return {"kind": "report", "t": t, "elapsed": None, "evaluations": evals, "energy": energy, "conformation": conf}
+    return {"kind": "report", "t": t, "cpu": t / 2, "elapsed": None, "evaluations": evals, "energy": energy,
+            "conformation": conf}
 
 
 def _done(t, conf):
-    return {"kind": "done", "t": t, "conformation": conf, "evaluations": 99}
+    return {"kind": "done", "t": t, "cpu": t / 2, "conformation": conf, "evaluations": 99}
 
 
 def test_judge_rules():
     # an honest report: success at its time, evaluations at that report
     rec = judge_run(_trial(), "done", [_report(0.1, 0, "000"), _report(0.3, -1, "012", 40), _done(0.4, "012")], 0.4)
     assert rec["success"] and rec["seconds_to_target"] == 0.3 and rec["evaluations_to_target"] == 40
+    assert rec["cpu_seconds_to_target"] == 0.15 and rec["cpu_seconds"] == 0.2
     assert rec["best_energy"] == -1 and rec["best_conformation"] == "012" and rec["invalid_claims"] == 0
     # a wrong energy with a conformation is flagged and never a success, even if the return is fine
     rec = judge_run(_trial(), "done", [_report(0.1, -1, "000"), _done(0.4, "012")], 0.4)
@@ -306,12 +308,14 @@ def test_harness_with_toy_algorithms(toy_problem, tmp_path):
     h = by["honest"]
     assert h["success"] and h["status"] == "ok" and h["best_energy"] == toy_problem.best_energy
     assert h["warmup_seconds"] > 0 and h["seconds_to_target"] < 0.6
+    assert 0 <= h["cpu_seconds_to_target"] <= h["cpu_seconds"]
     for name in ("liar", "silent_liar", "collider"):
         assert by[name]["invalid_claims"] >= 1 and not by[name]["success"], name
     assert by["liar"]["best_energy"] is None or by["liar"]["best_energy"] == 0
     o = by["overrunner"]
     assert o["status"] == "overrun" and not o["success"] and o["best_energy"] == 0 and o["invalid_claims"] == 0
     assert 0.6 + 0.4 - 0.05 <= o["seconds"] < 0.6 + 0.4 + 2.0  # killed at budget + grace
+    assert o["cpu_seconds"] < 0.5  # it slept: CPU time (up to its last report) stays small
     assert by["crasher"]["status"] == "error" and "toy failure" in by["crasher"]["error"]
     assert by["hard_crash"]["status"] == "crashed" and not by["hard_crash"]["success"]
     assert by["coords_returner"]["status"] == "ok" and by["coords_returner"]["best_energy"] == 0
@@ -405,6 +409,7 @@ def test_summaries_of_runs():
     assert s["expected_seconds_to_target"] == pytest.approx((1 + 3 + 2 + 10 + 10 + 10) / 3)
     assert s["best_energy"] == -5  # the run with an invalid claim does not count
     assert s["invalid_claims"] == 1 and s["invalid_runs"] == 1 and s["overruns"] == 1
+    assert s["median_cpu_seconds_to_target"] is None  # these records carry no CPU times
     s = summarize_runs(runs[:4], seed=0)
     assert s["median_seconds_to_target"] == pytest.approx(2.5)
     lo, hi = s["median_seconds_to_target_ci"]

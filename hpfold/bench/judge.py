@@ -78,14 +78,14 @@ def judge_run(trial: dict, outcome: str, events: list, seconds: float) -> dict:
     -------
     dict
         The trial fields plus ``status, success, seconds_to_target, evaluations_to_target,
-        best_energy, best_conformation, invalid_claims, invalid_reasons, unverified_claims,
-        evaluations, seconds, warmup_seconds, error, trace``.
+        cpu_seconds_to_target, best_energy, best_conformation, invalid_claims, invalid_reasons,
+        unverified_claims, evaluations, seconds, cpu_seconds, warmup_seconds, error, trace``.
     """
     seq, lattice = trial["sequence"], trial["lattice"]
     limit = float(trial["budget_seconds"])
     target = trial.get("target")
     invalid, points, trace = [], [], []
-    provisional = []  # (t, evaluations, claimed energy) reported without a conformation
+    provisional = []  # (t, evaluations, claimed energy, cpu) reported without a conformation
     confs = []  # (energy, conformation) of every valid conformation seen
     verified_best = None
     best_conf = None
@@ -93,10 +93,11 @@ def judge_run(trial: dict, outcome: str, events: list, seconds: float) -> dict:
     error = None
     warmup = 0.0
     returned = False
+    cpu_total = None  # CPU seconds of the child at its last message
 
-    def consider(t, evals, energy, conf):
+    def consider(t, evals, energy, conf, cpu):
         nonlocal verified_best, best_conf
-        points.append((t, evals, energy))
+        points.append((t, evals, energy, cpu))
         confs.append((energy, conf if isinstance(conf, str) else _as_list(conf)))
         if t <= limit and (verified_best is None or energy < verified_best):
             verified_best = energy
@@ -109,6 +110,7 @@ def judge_run(trial: dict, outcome: str, events: list, seconds: float) -> dict:
         elif kind == "report":
             t, evals, claim, conf = ev["t"], ev.get("evaluations", 0), ev.get("energy"), ev.get("conformation")
             evaluations = max(evaluations, int(evals or 0))
+            cpu_total = ev.get("cpu", cpu_total)
             true_energy = None
             if conf is not None:
                 true_energy, reason = check_conformation(conf, seq, lattice)
@@ -117,28 +119,30 @@ def judge_run(trial: dict, outcome: str, events: list, seconds: float) -> dict:
                 elif claim is not None and true_energy != claim:
                     invalid.append(f"t={t:.3g}s: claimed E={claim}, recomputed E={true_energy}")
                 else:
-                    consider(t, evals, true_energy, conf)
+                    consider(t, evals, true_energy, conf, ev.get("cpu"))
             elif claim is not None:
-                provisional.append((t, evals, claim))
+                provisional.append((t, evals, claim, ev.get("cpu")))
             trace.append([round(t, 6), int(evals or 0), claim, true_energy])
         elif kind == "done":
             returned = True
             evaluations = max(evaluations, int(ev.get("evaluations") or 0))
+            cpu_total = ev.get("cpu", cpu_total)
             true_energy, reason = check_conformation(ev.get("conformation"), seq, lattice)
             if reason is not None:
                 invalid.append(f"returned conformation invalid: {reason}")
             else:
-                consider(ev["t"], evaluations, true_energy, ev.get("conformation"))
+                consider(ev["t"], evaluations, true_energy, ev.get("conformation"), ev.get("cpu"))
             trace.append([round(ev["t"], 6), evaluations, None, true_energy])
         elif kind == "error":
             error = ev.get("message", "error")
             evaluations = max(evaluations, int(ev.get("evaluations") or 0))
+            cpu_total = ev.get("cpu", cpu_total)
     # provisional claims: substantiated by any valid conformation at least as good
-    best_seen = min((e for _, _, e in points), default=None)
+    best_seen = min((p[2] for p in points), default=None)
     unverified = 0
-    for t, evals, claim in provisional:
+    for t, evals, claim, cpu in provisional:
         if best_seen is not None and best_seen <= claim:
-            points.append((t, evals, claim))
+            points.append((t, evals, claim, cpu))
             if t <= limit and (verified_best is None or claim < verified_best):
                 verified_best = claim
                 best_conf = None
@@ -148,8 +152,9 @@ def judge_run(trial: dict, outcome: str, events: list, seconds: float) -> dict:
             unverified += 1
     if verified_best is not None and best_conf is None:  # the best came from a substantiated claim:
         best_conf = min(confs, key=lambda ec: ec[0])[1]  # store the conformation that substantiates it
-    hits = sorted((t, evals) for t, evals, e in points if t <= limit and target is not None and e <= target)
-    ttt, ett = (hits[0][0], int(hits[0][1])) if hits else (None, None)
+    hits = sorted((p for p in points if p[0] <= limit and target is not None and p[2] <= target),
+                  key=lambda p: p[0])
+    ttt, ett, ctt = (hits[0][0], int(hits[0][1]), hits[0][3]) if hits else (None, None, None)
     status = {"done": "ok", "error": "error", "overrun": "overrun", "crashed": "crashed"}[outcome]
     if outcome == "crashed" and error is None:
         error = "the child process died"
@@ -159,6 +164,7 @@ def judge_run(trial: dict, outcome: str, events: list, seconds: float) -> dict:
         "success": bool(ttt is not None and not invalid),
         "seconds_to_target": ttt,
         "evaluations_to_target": ett,
+        "cpu_seconds_to_target": None if ctt is None else round(float(ctt), 6),
         "best_energy": verified_best,
         "best_conformation": best_conf,
         "invalid_claims": len(invalid),
@@ -166,6 +172,7 @@ def judge_run(trial: dict, outcome: str, events: list, seconds: float) -> dict:
         "unverified_claims": unverified,
         "evaluations": evaluations,
         "seconds": round(float(seconds), 6),
+        "cpu_seconds": None if cpu_total is None else round(float(cpu_total), 6),
         "warmup_seconds": round(warmup, 6),
         "error": error,
         "trace": _thin(trace),

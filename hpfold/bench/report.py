@@ -137,7 +137,7 @@ def summary_table(summaries, problems_by_id=None, baselines=None) -> str:
 def detail_table(summaries) -> str:
     """One row per (sequence, algorithm) with every statistic and its 95 % interval."""
     head = ["id", "algorithm", "runs", "solved", "success rate [95% CI]", "median time [95% CI]",
-            "mean time [95% CI]", "expected time (restarts)", "median evals", "best E", "median best E",
+            "median CPU time", "mean time [95% CI]", "expected time (restarts)", "median evals", "best E", "median best E",
             "invalid claims", "errors", "overruns"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
     for s in summaries:
@@ -147,6 +147,7 @@ def detail_table(summaries) -> str:
             s["sequence_id"], s["algorithm"], str(s["runs"]), str(s["successes"]),
             f"{s['success_rate']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]" if s["success_rate"] is not None else "-",
             format_seconds(s["median_seconds_to_target"]) + _ci(s["median_seconds_to_target_ci"]),
+            format_seconds(s.get("median_cpu_seconds_to_target")),
             format_seconds(s["mean_seconds_to_target"]) + _ci(s["mean_seconds_to_target_ci"]),
             format_seconds(s["expected_seconds_to_target"]),
             f"{evals:.3g}" if evals is not None else "-",

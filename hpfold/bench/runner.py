@@ -26,7 +26,8 @@ import traceback
 
 import numpy as np
 
-__all__ = ["Supervisor", "supervisor_for_thread", "close_supervisors", "kill_supervisors", "child_main", "execute_trial"]
+__all__ = ["Supervisor", "supervisor_for_thread", "close_supervisors", "kill_supervisors", "child_main",
+           "execute_trial"]
 
 log = logging.getLogger(__name__)
 
@@ -95,20 +96,24 @@ def execute_trial(trial: dict, send, clock_factory=None) -> None:
         send({"kind": "error", "t": 0.0, "message": _one_line(exc), "traceback": traceback.format_exc()})
         return
     clock = clock_factory()
+    cpu0 = time.process_time()
     send({"kind": "start"})
 
+    def cpu():
+        return time.process_time() - cpu0  # CPU seconds of this process since the start (all its threads)
+
     def sink(t, elapsed, evaluations, energy, conformation):
-        send({"kind": "report", "t": t, "elapsed": elapsed, "evaluations": evaluations, "energy": energy,
-              "conformation": portable_conformation(conformation)})
+        send({"kind": "report", "t": t, "cpu": cpu(), "elapsed": elapsed, "evaluations": evaluations,
+              "energy": energy, "conformation": portable_conformation(conformation)})
 
     reporter = Reporter(budget, trial.get("target"), sink, clock)
     try:
         result = fn(trial["sequence"], trial["lattice"], budget, int(trial["seed"]), reporter)
     except Exception as exc:  # noqa: BLE001
-        send({"kind": "error", "t": clock(), "message": _one_line(exc), "traceback": traceback.format_exc(),
-              "evaluations": reporter.evaluations})
+        send({"kind": "error", "t": clock(), "cpu": cpu(), "message": _one_line(exc),
+              "traceback": traceback.format_exc(), "evaluations": reporter.evaluations})
         return
-    send({"kind": "done", "t": clock(), "conformation": portable_conformation(result),
+    send({"kind": "done", "t": clock(), "cpu": cpu(), "conformation": portable_conformation(result),
           "evaluations": reporter.evaluations, "reporter_calls": reporter.calls})
 
 

@@ -123,7 +123,8 @@ def summarize_runs(records, level: float = 0.95, n_boot: int = 2000, seed=0) -> 
     -------
     dict
         ``runs, successes, success_rate, success_rate_ci, median_seconds_to_target,
-        median_seconds_to_target_ci, mean_seconds_to_target, mean_seconds_to_target_ci,
+        median_seconds_to_target_ci, median_cpu_seconds_to_target, mean_seconds_to_target,
+        mean_seconds_to_target_ci,
         expected_seconds_to_target, median_evaluations_to_target, best_energy,
         median_best_energy, best_energy_counts, invalid_claims, invalid_runs, errors, overruns``.
     """
@@ -135,6 +136,9 @@ def summarize_runs(records, level: float = 0.95, n_boot: int = 2000, seed=0) -> 
     solved = ttt[np.isfinite(ttt)]
     median = float(np.median(ttt)) if n else math.inf
     med_ci = bootstrap_ci(ttt, np.median, n_boot, level, seed) if n else (math.nan, math.nan)
+    cpu = np.array([r.get("cpu_seconds_to_target") if r.get("success") and r.get("cpu_seconds_to_target") is not None
+                    else np.inf for r in records], dtype=float)
+    has_cpu = any(r.get("cpu_seconds_to_target") is not None for r in ok)
     mean = float(solved.mean()) if k else math.inf
     mean_ci = bootstrap_ci(solved, np.mean, n_boot, level, seed) if k else (math.nan, math.nan)
     spent = sum(r["seconds_to_target"] if r.get("success") else min(float(r.get("seconds", 0.0)),
@@ -152,6 +156,7 @@ def summarize_runs(records, level: float = 0.95, n_boot: int = 2000, seed=0) -> 
         "success_rate_ci": list(wilson_interval(k, n, level)) if n else None,
         "median_seconds_to_target": _finite_or_none(median),
         "median_seconds_to_target_ci": [_finite_or_none(v) for v in med_ci],
+        "median_cpu_seconds_to_target": _finite_or_none(float(np.median(cpu))) if n and has_cpu else None,
         "mean_seconds_to_target": _finite_or_none(mean),
         "mean_seconds_to_target_ci": [_finite_or_none(v) for v in mean_ci],
         "expected_seconds_to_target": _finite_or_none(ert),
