@@ -275,14 +275,14 @@ def geometry(T):
     return (off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, T[H_WALL])
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _adjacent(dir_of, doff, diff):
     """True if the grid difference ``diff`` is one lattice step."""
     x = diff + doff
     return x >= 0 and x < dir_of.shape[0] and dir_of[x] >= 0
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _follow(pos, nw, n, s, C, j, dir_of, doff):
     """Pull-move following rule from monomer j on (direction -s); returns the first unmoved index."""
     if j >= 0 and j < n and not _adjacent(dir_of, doff, pos[j] - C):
@@ -294,7 +294,7 @@ def _follow(pos, nw, n, s, C, j, dir_of, doff):
     return j
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd, P, wall):
     half = P * (n - 1)
     i = labs[1, 2 * lab]
@@ -347,7 +347,7 @@ def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd,
     return 1, i, lo
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _propose_local(lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, labs, nd, P, NC, wall):
     i = labs[0, 2 * lab]
     k = labs[0, 2 * lab + 1]
@@ -392,7 +392,7 @@ def _propose_local(lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, labs, nd
     return 1, i, i + 1
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _propose_pivot(lab, pos, grid, n, nw, off, dir_of, doff, grp, labs, nd, wall):
     k = labs[3, 2 * lab]
     g = labs[3, 2 * lab + 1]
@@ -449,6 +449,10 @@ def propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, lab
     return _propose_pull(lab, pos, grid, n, nw, False, off, dir_of, doff, perp, labs, nd, P, wall)
 
 
+#: the same proposal function inlined into the Monte Carlo loop (no call, no reference counting there)
+propose_inline = njit(cache=True, _nrt=False, inline="always")(propose.py_func)
+
+
 @njit(cache=True, _nrt=False)
 def cells_move(grid, frm, to, a, b):
     """Move monomers ``a..b`` from sites ``frm[k]`` to ``to[k]`` in the occupancy grid."""
@@ -456,6 +460,9 @@ def cells_move(grid, frm, to, a, b):
         grid[frm[k]] = 0
     for k in range(a, b + 1):
         grid[to[k]] = k + 1
+
+
+cells_move_inline = njit(cache=True, _nrt=False, inline="always")(cells_move.py_func)
 
 
 @njit(cache=True)
@@ -471,24 +478,18 @@ def recenter(T, pos, grid, n, about):
     """Translate the chain: its bounding box (``about < 0``) or monomer ``about`` to the grid centre."""
     dim = T[H_DIM]
     S = T[H_S]
-    lo = np.full(3, 1 << 40, dtype=np.int64)
-    hi = np.full(3, -(1 << 40), dtype=np.int64)
-    x = np.zeros(3, dtype=np.int64)
-    if about >= 0:
-        decode_site(pos[about], S, dim, x)
-        for a in range(dim):
-            lo[a] = x[a]
-            hi[a] = x[a]
-    else:
-        for k in range(n):
-            decode_site(pos[k], S, dim, x)
-            for a in range(dim):
-                lo[a] = min(lo[a], x[a])
-                hi[a] = max(hi[a], x[a])
     shift = 0
     stride = 1
     for a in range(dim):
-        shift += (S // 2 - (lo[a] + hi[a]) // 2) * stride
+        lo = 1 << 40
+        hi = -(1 << 40)
+        for k in range(n):
+            if about >= 0 and k != about:
+                continue
+            x = (pos[k] // stride) % S
+            lo = min(lo, x)
+            hi = max(hi, x)
+        shift += (S // 2 - (lo + hi) // 2) * stride
         stride *= S
     for k in range(n):
         grid[pos[k]] = 0

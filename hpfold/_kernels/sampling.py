@@ -19,7 +19,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .moves import H_DIM, H_DIROF, H_DOFF, H_S, T_PIVOT, cells_move, decode_site, geometry, propose, recenter
+from .moves import (H_DIM, H_DIROF, H_DOFF, H_S, T_PIVOT, cells_move, cells_move_inline, decode_site, geometry,
+                    propose, propose_inline, recenter)
 
 #: counters[slot, move type, k]: k = 0 attempted, 1 geometrically valid, 2 accepted
 C_ATTEMPTED = 0
@@ -49,6 +50,9 @@ def contacts(grid, p, a, b, types, iw, next_active, offt):
             c += iw[row + o] * keep
         k = next_active[k + 1]
     return c
+
+
+contacts_inline = njit(cache=True, _nrt=False, inline="always")(contacts.py_func)
 
 
 @njit(cache=True)
@@ -83,33 +87,38 @@ def record_frame(T, pos, n, cart, native, energy, xyz, out_pos, out_obs, f):
     S = T[H_S]
     for k in range(n):
         decode_site(pos[k], S, dim, xyz[k])
-    cx = np.zeros(3)
-    ssq = 0.0
     for k in range(n):
         for a in range(dim):
-            rel = xyz[k, a] - xyz[0, a]
-            out_pos[f, k, a] = rel
-    # Cartesian centre and spread
+            out_pos[f, k, a] = xyz[k, a] - xyz[0, a]
+    # Cartesian coordinates relative to monomer 0: centre, spread, end-to-end
+    c0 = 0.0
+    c1 = 0.0
+    c2 = 0.0
     for k in range(n):
         for a in range(dim):
             v = 0.0
             for b in range(dim):
                 v += cart[a, b] * (xyz[k, b] - xyz[0, b])
-            cx[a] += v
-    for a in range(dim):
-        cx[a] /= n
+            if a == 0:
+                c0 += v
+            elif a == 1:
+                c1 += v
+            else:
+                c2 += v
+    c0 /= n
+    c1 /= n
+    c2 /= n
+    ssq = 0.0
     ee = 0.0
     for k in range(n):
         for a in range(dim):
             v = 0.0
-            w = 0.0
             for b in range(dim):
                 v += cart[a, b] * (xyz[k, b] - xyz[0, b])
-            ssq += (v - cx[a]) ** 2
+            c = c0 if a == 0 else (c1 if a == 1 else c2)
+            ssq += (v - c) ** 2
             if k == n - 1:
-                for b in range(dim):
-                    w += cart[a, b] * (xyz[n - 1, b] - xyz[0, b])
-                ee += w * w
+                ee += v * v
     out_obs[0, f] = energy
     out_obs[1, f] = math.sqrt(ssq / n)
     out_obs[2, f] = math.sqrt(ee)
@@ -126,7 +135,7 @@ def record_frame(T, pos, n, cart, native, energy, xyz, out_pos, out_obs, f):
         out_obs[3, f] = hit / native.shape[0]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active,
               mix_codes, mix_cum, mix_nlab, ptab, beta, anneal, every, frame_base,
               cart, native, xyz, out_pos, out_obs, out_slot, slot, counters, best, best_pos, target):
@@ -173,11 +182,11 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
         a = 0
         b = 0
         if nl > 0:
-            status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+            status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
                                    nd, P, NC, wall)
             while status < 0:
                 recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
-                status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
                                        nd, P, NC, wall)
         s += 1
         if status > 0:
@@ -185,9 +194,9 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
             accept = True
             dE = 0
             if next_active[a] <= b:
-                c0 = contacts(grid, pos, a, b, types, iw, next_active, offt)
-                cells_move(grid, pos, nw, a, b)
-                c1 = contacts(grid, nw, a, b, types, iw, next_active, offt)
+                c0 = contacts_inline(grid, pos, a, b, types, iw, next_active, offt)
+                cells_move_inline(grid, pos, nw, a, b)
+                c1 = contacts_inline(grid, nw, a, b, types, iw, next_active, offt)
                 evals += 1
                 dE = c1 - c0
                 if dE > 0:
@@ -195,9 +204,9 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
                     p = ptab[dE] if dE < kmax else math.exp(-beta * dE)
                     if not (u < p):
                         accept = False
-                        cells_move(grid, nw, pos, a, b)
+                        cells_move_inline(grid, nw, pos, a, b)
             else:
-                cells_move(grid, pos, nw, a, b)
+                cells_move_inline(grid, pos, nw, a, b)
             if accept:
                 for k in range(a, b + 1):
                     pos[k] = nw[k]
