@@ -29,20 +29,31 @@ def test_longer_saw_counts(lattice, steps):
     assert enumerate_conformations("P" * (steps + 1), lattice).n_conformations == saw_counts(lattice)[steps]
 
 
-BRUTE_MAX = {"square": 10, "cubic": 8, "triangular": 8, "fcc": 6}
+BRUTE_MAX = {"square": 10, "cubic": 8, "triangular": 8, "fcc": 5}
+BRUTE_MAX_SLOW = {"square": 11, "cubic": 9, "triangular": 9, "fcc": 6}
 
 
-@pytest.mark.parametrize("lattice", sorted(BRUTE_MAX))
-def test_kernel_agrees_with_brute_force_on_random_sequences(lattice):
-    rng = random.Random(20261128 + len(lattice))
+def _agree_with_brute_force(lattice, max_n, seed):
+    rng = random.Random(seed)
     for trial in range(4):
-        n = rng.randint(2, BRUTE_MAX[lattice])
+        n = rng.randint(max(2, max_n - 3), max_n)
         seq = "".join(rng.choice("HP") for _ in range(n))
         dos, n_classes, ground = brute_force_enumeration(seq, lattice)
         result = enumerate_conformations(seq, lattice, ground_states=True)
         assert result.density_of_states() == sorted([e, c] for e, c in dos.items()), seq
         assert result.n_classes == n_classes, seq
         assert result.ground_states == ground, seq
+
+
+@pytest.mark.parametrize("lattice", sorted(BRUTE_MAX))
+def test_kernel_agrees_with_brute_force_on_random_sequences(lattice):
+    _agree_with_brute_force(lattice, BRUTE_MAX[lattice], 20261128 + len(lattice))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lattice", sorted(BRUTE_MAX_SLOW))
+def test_kernel_agrees_with_brute_force_on_longer_random_sequences(lattice):
+    _agree_with_brute_force(lattice, BRUTE_MAX_SLOW[lattice], 1995 + len(lattice))
 
 
 def test_kernel_agrees_with_brute_force_for_a_general_contact_matrix():
