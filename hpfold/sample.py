@@ -190,6 +190,9 @@ class _Problem:
             raise ValueError("sequence: sampling needs at least 2 monomers")
         self.moves = parse_moves(moves)
         lat = self.lattice
+        if lat.name == "fcc" and self.moves.mask & (_mk.PULL | _mk.PULL_LESH):
+            raise ValueError("pull moves on the fcc lattice are not reversible (detailed balance fails); "
+                             "use local and/or pivot moves there")
         self.side = _mk.grid_side(n, with_pivot or bool(self.moves.mask & _mk.PIVOT))
         self.T = _mk.build_tables(lat.vectors, lat.group, self.side, n)
         self.G = _mk.geometry(self.T)

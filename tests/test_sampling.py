@@ -201,6 +201,7 @@ def test_annealing_cools_down_and_ladders_are_geometric():
     ({"method": "anneal", "max_time": 1}, "give steps"),
     ({"steps": 10, "init": "0123"}, "expected 3 directions"),
     ({"steps": 10, "native": "0"}, "native"),
+    ({"steps": 10, "lattice": "fcc"}, "not reversible"),
 ])
 def test_bad_input_is_a_one_line_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message) as info:
