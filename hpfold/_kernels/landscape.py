@@ -618,18 +618,67 @@ def key_less(a, b):
 # --------------------------------------------------------------------------- quenching
 
 @njit(cache=True)
+def _memo_find(table, key, shift):
+    """Value stored for ``key`` in a memo table, or -1."""
+    return table_lookup(table, key, shift)
+
+
+@njit(cache=True)
+def _memo_put(table, shift, count, key, value):
+    """Store ``key -> value`` (value >= 0), doubling the table above half load.
+
+    Returns ``(table, shift, count)``.
+    """
+    if 2 * (count + 1) > table.shape[0]:
+        cap = table.shape[0] * 2
+        shift -= 1
+        bigger = np.zeros((cap, table.shape[1]), dtype=np.uint64)
+        n_words = table.shape[1] - 1
+        for h in range(table.shape[0]):
+            if table[h, 0] != 0:
+                g = _hash(table[h, 1:], n_words, shift)
+                while bigger[g, 0] != 0:
+                    g = (g + 1) & (cap - 1)
+                for w in range(table.shape[1]):
+                    bigger[g, w] = table[h, w]
+        table = bigger
+    n_words = table.shape[1] - 1
+    cap_mask = table.shape[0] - 1
+    h = _hash(key, n_words, shift)
+    while table[h, 0] != 0:
+        same = True
+        for w in range(n_words):
+            if table[h, w + 1] != key[w]:
+                same = False
+                break
+        if same:
+            return table, shift, count
+        h = (h + 1) & cap_mask
+    table[h, 0] = np.uint64(value + 1)
+    for w in range(n_words):
+        table[h, w + 1] = key[w]
+    return table, shift, count + 1
+
+
+@njit(cache=True)
 def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candidates, bits, n_words, budget,
-                 out_dirs, out_energy, out_size, out_complete, out_steps, out_exact):
+                 out_minimum, out_steps, out_exact):
     """Steepest descent of every row of ``dirs2d`` to its local minimum, with the flooding's tie-break.
 
     From a state with lower neighbours the descent moves to the lowest one (ties: smallest canonical
     key).  A state without lower neighbour is on a plateau: it is walked breadth first (at most
     ``budget`` states) up to the first layer whose states have lower neighbours, and the descent
     continues from the lowest of those neighbours (ties: smallest key); when the whole plateau has
-    none it is a minimum, represented by its smallest canonical key.  Writes the minimum's canonical directions,
-    energy, plateau size, whether the minimum's plateau was explored completely, the number of steps,
-    and whether every plateau crossed was explored completely (then the result is the state's exact
-    gradient basin; otherwise the descent left a plateau by the best exit found within the budget).
+    none it is a minimum, represented by its smallest canonical key.  When a walk reaches the budget
+    it stops: the descent leaves by the best exit found so far, or joins the minimum of an already
+    walked state of the plateau, or the part walked is taken as a minimum (flagged incomplete).
+    Results are remembered for every state on a descent path and every state walked on a plateau
+    that ended the descent, so later rows reaching them stop at once; a walk that meets a state of
+    a minimum of its own energy joins that minimum (the two plateaus are one).
+
+    Writes ``out_minimum[r]`` (index into the returned minima), the number of descent steps, and
+    whether every plateau crossed was walked completely (then the minimum is the row's exact
+    gradient basin).  Returns ``(directions, energy, plateau size, complete)`` of the minima found.
     """
     m = dirs2d.shape[0]
     length = dirs2d.shape[1]
@@ -651,13 +700,34 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candid
     table = np.zeros((cap, n_words + 1), dtype=np.uint64)
     used = np.zeros(cap, dtype=np.int64)
     store = np.empty((budget, length), dtype=np.int8)
+    memo = np.zeros((1024, n_words + 1), dtype=np.uint64)
+    memo_shift = 64 - 10
+    memo_count = 0
+    path = np.zeros((n * vectors.shape[0] + 4, n_words), dtype=np.uint64)
+    min_dirs = np.zeros((16, length), dtype=np.int8)
+    min_energy = np.zeros(16, dtype=np.int64)
+    min_size = np.zeros(16, dtype=np.int64)
+    min_complete = np.zeros(16, dtype=np.bool_)
+    n_min = 0
     for r in range(m):
         for i in range(length):
             cur[i] = dirs2d[r, i]
         e_cur, ok = dirs_energy(cur, types, matrix, off, egrid, center, sites)
         steps = 0
         exact = True
+        n_path = 0
+        result = -1
         while True:
+            canonical_key(cur, group, candidates, bits, n_words, tmp, key)
+            hit = _memo_find(memo, key, memo_shift)
+            if hit >= 0:
+                result = hit // 2
+                exact = exact and (hit % 2 == 1)
+                break
+            if n_path < path.shape[0]:
+                for w in range(n_words):
+                    path[n_path, w] = key[w]
+                n_path += 1
             # the lowest neighbour of the current state
             k = _neighbours_with(cur, vectors, ws, move_mask, buf, True)
             e_best = e_cur
@@ -693,9 +763,11 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candid
             exit_found = False
             exit_e = e_cur
             complete = True
+            joined = -1
+            fallback = -1
             layer_start = 0
             layer_end = 1
-            while layer_start < layer_end and not exit_found:
+            while layer_start < layer_end and not exit_found and complete:
                 for head in range(layer_start, layer_end):
                     k = _neighbours_with(store[head], vectors, ws, move_mask, buf, True)
                     for j in range(k):
@@ -714,9 +786,18 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candid
                             continue
                         if exit_found:
                             continue  # this layer has an exit: the next layer is not needed
+                        hit = _memo_find(memo, key, memo_shift)
+                        if hit >= 0:
+                            if min_energy[hit // 2] == e_cur:
+                                joined = hit // 2  # the plateau of a minimum already walked (in part)
+                                complete = False
+                                break
+                            if fallback < 0:
+                                fallback = hit // 2
                         if n_store >= budget:
                             if table_lookup(table, key, shift) < 0:
-                                complete = False
+                                complete = False  # out of budget: stop the walk here
+                                break
                             continue
                         _, inserted, n_used = set_insert(table, key, shift, n_store, used, n_used)
                         if inserted:
@@ -727,26 +808,56 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candid
                                     best_key[w] = key[w]
                                 rep = n_store
                             n_store += 1
+                    if not complete:
+                        break
                 layer_start = layer_end
                 layer_end = n_store
             set_clear(table, used, n_used)
             if not complete:
                 exact = False
+            if joined >= 0 or (not exit_found and not complete and fallback >= 0):
+                result = joined if joined >= 0 else fallback
+                for q in range(n_store):
+                    canonical_key(store[q], group, candidates, bits, n_words, tmp, key)
+                    memo, memo_shift, memo_count = _memo_put(memo, memo_shift, memo_count, key, 2 * result)
+                break
             if exit_found:
                 for i in range(length):
                     cur[i] = best[i]
                 e_cur = exit_e
                 steps += 1
                 continue
-            # a minimum: write its canonical representative
+            # a minimum: record it and remember every state of its plateau
+            if n_min == min_energy.shape[0]:
+                grow = 2 * n_min
+                d2 = np.zeros((grow, length), dtype=np.int8)
+                e2 = np.zeros(grow, dtype=np.int64)
+                s2 = np.zeros(grow, dtype=np.int64)
+                c2 = np.zeros(grow, dtype=np.bool_)
+                d2[:n_min] = min_dirs
+                e2[:n_min] = min_energy
+                s2[:n_min] = min_size
+                c2[:n_min] = min_complete
+                min_dirs, min_energy, min_size, min_complete = d2, e2, s2, c2
             canonical_key(store[rep], group, candidates, bits, n_words, tmp, key)
-            unpack_into(key, bits, length, out_dirs[r])
-            out_energy[r] = e_cur
-            out_size[r] = n_store
-            out_complete[r] = complete
-            out_steps[r] = steps
-            out_exact[r] = exact
+            unpack_into(key, bits, length, min_dirs[n_min])
+            min_energy[n_min] = e_cur
+            min_size[n_min] = n_store
+            min_complete[n_min] = complete
+            result = n_min
+            n_min += 1
+            for q in range(n_store):
+                canonical_key(store[q], group, candidates, bits, n_words, tmp, key)
+                memo, memo_shift, memo_count = _memo_put(memo, memo_shift, memo_count, key,
+                                                         2 * result + (1 if complete else 0))
             break
+        for q in range(n_path):
+            memo, memo_shift, memo_count = _memo_put(memo, memo_shift, memo_count, path[q],
+                                                     2 * result + (1 if exact else 0))
+        out_minimum[r] = result
+        out_steps[r] = steps
+        out_exact[r] = exact
+    return min_dirs[:n_min].copy(), min_energy[:n_min].copy(), min_size[:n_min].copy(), min_complete[:n_min].copy()
 
 
 # --------------------------------------------------------------------------- bounded saddle search

@@ -25,9 +25,12 @@ def add_parser(sub):
     p.add_argument("--model", default=None, help="energy model (HP, HPNX); default HP or the trajectory's")
     p.add_argument("--emax", type=int, default=None, help="flood only the states with E <= EMAX")
     p.add_argument("--temperature", "-T", type=float, default=1.0, help="temperature of basin probabilities")
-    p.add_argument("--budget", type=int, default=20000,
-                   help="states per bounded saddle search (--from; default 20000)")
-    p.add_argument("--plateau-budget", type=int, default=5000, help="states per plateau walk when quenching (--from)")
+    p.add_argument("--budget", type=int, default=2000,
+                   help="states per bounded saddle search between two minima (--from; default 2000)")
+    p.add_argument("--plateau-budget", type=int, default=1000,
+                   help="states per plateau walk when quenching a frame (--from; default 1000)")
+    p.add_argument("--max-pairs", type=int, default=None,
+                   help="tighten at most this many saddles, the most often crossed first (--from)")
     p.add_argument("--no-tighten", action="store_true", help="keep the trajectory's saddle bounds (--from)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-o", "--output", metavar="FILE.h5", help="write minima, merges and per-state basins to HDF5")
@@ -66,7 +69,8 @@ def run(args) -> int:
         from ..landscape.sampled import sampled_landscape
 
         ls = sampled_landscape(args.trajectory, lattice=args.lattice, moves=args.moves, model=args.model,
-                               budget=args.budget, plateau_budget=args.plateau_budget, tighten=not args.no_tighten)
+                               budget=args.budget, plateau_budget=args.plateau_budget, tighten=not args.no_tighten,
+                               max_pairs=args.max_pairs)
         native = ls.graph.nodes[0]["conformation"] if ls.n_minima else None
     else:
         from ..landscape.flooding import exact_landscape
@@ -125,7 +129,8 @@ def _plot(tree, args):
     if colour == "basin_size" and not any("basin_size" in d for _, d in tree.nodes(data=True)):
         colour = "visits"
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    plot_disconnectivity(tree, ax=ax, color_by=colour, n_lowest=args.n_lowest)
+    plot_disconnectivity(tree, ax=ax, color_by=colour, n_lowest=args.n_lowest,
+                         log_color=colour in ("basin_size", "visits"))
     title = tree.graph.get("sequence", "")
     ax.set_title(f"{title}  ({tree.graph.get('lattice', '')}, {tree.graph.get('moves', '')} moves)", fontsize=9)
     try:

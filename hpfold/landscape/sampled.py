@@ -156,8 +156,8 @@ def positions_to_directions(positions, lattice) -> np.ndarray:
     return dirs.astype(np.int8)
 
 
-def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=None, *, budget=20000,
-                      plateau_budget=5000, tighten=True, max_pairs=None, progress=None) -> SampledLandscape:
+def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=None, *, budget=2000,
+                      plateau_budget=1000, tighten=True, max_pairs=None, progress=None) -> SampledLandscape:
     """Minima graph of a trajectory: quench every frame, connect consecutive minima, tighten saddles.
 
     Parameters
@@ -170,9 +170,12 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
     moves : str, optional
         Move set defining neighbours (default: the trajectory's ``moves`` parameter, else ``"pull"``).
     budget : int
-        States a bounded saddle search may visit per pair of minima.
+        States a bounded saddle search may visit per pair of minima (each costs one neighbour
+        generation: about 0.5 ms for a 48-mer with pull moves).
     plateau_budget : int
-        States a quench may explore on one plateau (beyond it the minimum is flagged incomplete).
+        States a quench may walk on one plateau; beyond it the descent leaves by the best exit found
+        so far, or the part walked is taken as a minimum flagged ``complete=False``.  A walk costs
+        about ``plateau_budget x moves`` energy evaluations, so keep it modest for long chains.
     tighten : bool
         Run the bounded searches (else keep the trajectory's bounds).
     max_pairs : int, optional
@@ -239,25 +242,24 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
         raise ValueError(f"positions: frame {divmod(bad, f_count)} (replica, frame) is not self-avoiding")
     u = len(states)
     log.info("sampled landscape: %d frames, %d distinct states; quenching", r_count * f_count, u)
-    min_dirs = np.zeros((u, n - 1), dtype=np.int8)
-    min_e = np.zeros(u, dtype=np.int64)
-    min_size = np.zeros(u, dtype=np.int64)
-    min_complete = np.zeros(u, dtype=np.bool_)
     steps = np.zeros(u, dtype=np.int64)
     quench_exact = np.zeros(u, dtype=np.bool_)
+    found = np.zeros(u, dtype=np.int64)
     max_k = _max_neighbours(lat, n, mask)
-    K.quench_batch(states, types, mdl.matrix, vectors, group, mask, max_k, layout.candidates, layout.bits,
-                   layout.n_words, int(plateau_budget), min_dirs, min_e, min_size, min_complete, steps, quench_exact)
-    # number the minima by (energy, canonical string)
+    min_dirs, min_e, min_size, min_complete = K.quench_batch(
+        states, types, mdl.matrix, vectors, group, mask, max_k, layout.candidates, layout.bits, layout.n_words,
+        int(plateau_budget), found, steps, quench_exact)
+    # number the minima by (energy, canonical string); truncated plateaus may repeat a representative
     mkeys = layout.pack(min_dirs)
     order = np.lexsort([mkeys[:, w] for w in reversed(range(layout.n_words))] + [min_e])
     sorted_keys = mkeys[order]
-    new = np.ones(u, dtype=bool)
-    new[1:] = np.any(sorted_keys[1:] != sorted_keys[:-1], axis=1)
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = np.any(sorted_keys[1:] != sorted_keys[:-1], axis=1) | (min_e[order][1:] != min_e[order][:-1])
     ids_sorted = np.cumsum(new) - 1
-    state_min = np.empty(u, dtype=np.int64)
-    state_min[order] = ids_sorted
+    renumber = np.empty(len(order), dtype=np.int64)
+    renumber[order] = ids_sorted
     heads = order[new]
+    state_min = renumber[found]
     frame_state = inverse.reshape(r_count, f_count)
     frame_min = state_min[frame_state]
     frame_energy = energies[frame_state]
@@ -265,9 +267,10 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
                  upper_bounds=True, n_frames=int(r_count * f_count), n_states=int(u))
     visits = np.bincount(frame_min.ravel(), minlength=len(heads))
     for m, h in enumerate(heads):
-        sizes = min_size[state_min == m]
-        g.add_node(m, energy=int(min_e[h]), size=int(sizes.max()), complete=bool(min_complete[state_min == m].all()),
-                   conformation=encode_directions(min_dirs[h]), visits=int(visits[m]))
+        members = renumber == m
+        g.add_node(m, energy=int(min_e[h]), size=int(min_size[members].max()),
+                   complete=bool(min_complete[members].all()), conformation=encode_directions(min_dirs[h]),
+                   visits=int(visits[m]))
     _add_transitions(g, frame_state, frame_min, energies, states, vectors, group, mask, max_k, layout)
     if tighten and g.number_of_edges():
         _tighten(g, min_dirs[heads], types, mdl.matrix, vectors, group, mask, max_k, layout, int(budget), max_pairs)

@@ -10,8 +10,9 @@ __all__ = ["plot_disconnectivity", "tree_layout"]
 
 
 def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cmap="viridis", vmin=None, vmax=None,
-                         colorbar=True, labels=None, emin=None, emax=None, subtree=None, n_lowest=None,
-                         style="dendrogram", linewidth=1.0, color="0.15", markers=True, note=True, levels=None):
+                         colorbar=True, log_color=False, labels=None, emin=None, emax=None, subtree=None,
+                         n_lowest=None, style="dendrogram", linewidth=None, color="0.15", markers=True, note=True,
+                         levels=None):
     """Draw a disconnectivity graph.
 
     Parameters
@@ -30,6 +31,8 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
         with a colour bar.  Leaves without the attribute are grey.
     cmap, vmin, vmax, colorbar
         Colour map, its limits and whether to add a colour bar.
+    log_color : bool
+        Logarithmic colour scale (for sizes spanning decades, e.g. ``basin_size``).
     labels : list or dict, optional
         Minima to label: graph node ids, or ``{node id: text}``.
     emin, emax : float, optional
@@ -41,6 +44,8 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
         Draw only the ``n_lowest`` lowest minima (and the merges joining them).
     style : {"dendrogram", "slanted"}
         Horizontal bars at each saddle (exact barrier heights), or lines converging on each node.
+    linewidth : float, optional
+        Default: 1, thinner when there are more than about 150 minima.
     levels : None, int or sequence
         Passed to :func:`~hpfold.landscape.graph.disconnectivity_tree` when a graph is given.
 
@@ -73,6 +78,7 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
     """
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
+    from matplotlib.colors import LogNorm, Normalize
     from matplotlib.ticker import MaxNLocator
 
     from ..landscape.graph import disconnectivity_tree, prune_tree, tree_roots
@@ -91,6 +97,11 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
         _, ax = plt.subplots(figsize=(7, 5))
     x, roots = tree_layout(tree, order=order)
     binned = tree.graph.get("binned", False)
+    n_leaves = sum(1 for v in tree.nodes if tree.out_degree(v) == 0)
+    crowd = min(1.0, 150.0 / n_leaves)
+    if linewidth is None:
+        linewidth = max(0.15, crowd)
+    marker_size = max(0.5, 12.0 * crowd)
 
     def y_of(v):
         d = tree.nodes[v]
@@ -133,14 +144,16 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
         ax.add_collection(LineCollection(leaf_segments, colors=color, linewidths=linewidth))
     else:
         finite = ~np.isnan(values)
-        lo = np.nanmin(values) if vmin is None else vmin
-        hi = np.nanmax(values) if vmax is None else vmax
+        if log_color:
+            finite &= values > 0
+        lo = np.min(values[finite]) if vmin is None else vmin
+        hi = np.max(values[finite]) if vmax is None else vmax
         if hi == lo:
-            hi = lo + 1e-9
-        coloured = LineCollection([s for s, f in zip(leaf_segments, finite) if f], cmap=cmap,
+            hi = lo * 1.0001 + 1e-9
+        norm = LogNorm(lo, hi) if log_color else Normalize(lo, hi)
+        coloured = LineCollection([s for s, f in zip(leaf_segments, finite) if f], cmap=cmap, norm=norm,
                                   linewidths=1.6 * linewidth)
         coloured.set_array(values[finite])
-        coloured.set_clim(lo, hi)
         ax.add_collection(coloured)
         if (~finite).any():
             ax.add_collection(LineCollection([s for s, f in zip(leaf_segments, finite) if not f], colors="0.7",
@@ -154,10 +167,10 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
         if values is not None:
             lookup = dict(zip(leaf_ids, values))
             mv = np.array([lookup.get(v, np.nan) for v in leaves])
-            ax.scatter(lx, ly, c=np.where(np.isnan(mv), lo, mv), cmap=cmap, vmin=lo, vmax=hi, s=12, zorder=3,
-                       edgecolors="none")
+            ax.scatter(lx, ly, c=np.where(np.isnan(mv) | (mv <= 0 if log_color else False), lo, mv), cmap=cmap,
+                       norm=norm, s=marker_size, zorder=3, edgecolors="none")
         else:
-            ax.scatter(lx, ly, color=color, s=8, zorder=3, edgecolors="none")
+            ax.scatter(lx, ly, color=color, s=0.7 * marker_size, zorder=3, edgecolors="none")
     if labels is not None:
         _draw_labels(ax, tree, labels, x, y_of, span)
     # axes
@@ -166,7 +179,7 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
     ax.set_xlim(min(xs_all) - pad, max(xs_all) + pad)
     top = max(ys) + stub
     bottom = min(ys) - 0.06 * span - (0.08 * span if labels is not None else 0)
-    ax.set_ylim(bottom if emin is None else emin, top + 0.04 * span)
+    ax.set_ylim(bottom if emin is None else emin, top + (0.12 if note and len(roots) > 1 else 0.04) * span)
     ax.set_ylabel("energy")
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
@@ -179,7 +192,7 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
                     "(no path joins them under this move set)")
         else:
             text = f"{len(roots)} trees below the cut at E = {tree.graph.get('cut', {}).get('emax', '?')}"
-        ax.text(0.5, 1.0, text, transform=ax.transAxes, ha="center", va="bottom", fontsize=8, color="0.3")
+        ax.text(0.01, 0.99, text, transform=ax.transAxes, ha="left", va="top", fontsize=7, color="0.3")
     return ax
 
 

@@ -1,0 +1,72 @@
+"""Exact pull-move barrier trees on the square lattice: states per second and peak memory.
+
+Each size runs in its own process so that the peak resident memory is that run's; ``cpu s`` is the
+process CPU time of the run (all threads), a steadier number than wall time on a shared machine.  Targets
+(issue 4): 14-mer (110,188 classes) under 2 s, 16-mer (802,075) under 20 s, 18-mer (5.8 M)
+under 5 minutes within 24 GiB.  Timings exclude numba compilation (reported apart).
+
+    python benchmarks/landscape.py                 # 14 and 16
+    python benchmarks/landscape.py --sizes 14 16 18 --threads 2
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+#: the prefix of the first Unger & Moult benchmark sequence gives every length
+SEQUENCE = "HPHPPHHPHPPHPHHPPHPH"
+
+
+def child(n: int, threads, moves: str) -> dict:
+    from hpfold.landscape import exact_landscape
+
+    t0 = time.perf_counter()
+    exact_landscape(SEQUENCE[:11], "square", moves=moves, threads=threads)  # compile or load the kernels
+    warm = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    ls = exact_landscape(SEQUENCE[:n], "square", moves=moves, threads=threads)
+    total = time.perf_counter() - t0
+    cpu_s = time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB -> MiB on Linux
+    return {"n": n, "states": ls.n_states, "edges": ls.n_edges, "minima": ls.n_minima, "merges": ls.n_merges,
+            "enumerate_s": ls.enumeration_seconds, "flood_s": ls.seconds, "total_s": total, "warmup_s": warm,
+            "peak_mib": peak, "cpu_s": cpu_s, "states_per_s": ls.n_states / ls.seconds}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[14, 16])
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--moves", default="pull")
+    p.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.threads, args.moves)))
+        return 0
+    targets = {14: 2.0, 16: 20.0, 18: 300.0}
+    print(f"exact {args.moves}-move barrier trees, square lattice, threads={args.threads or 'default'}")
+    print(f"{'N':>3} {'classes':>10} {'edges':>12} {'minima':>7} {'enum s':>7} {'flood s':>8} {'total s':>8} "
+          f"{'cpu s':>7} {'states/s':>10} {'peak MiB':>9} {'target s':>8}")
+    for n in args.sizes:
+        cmd = [sys.executable, __file__, "--child", str(n), "--moves", args.moves]
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode:
+            print(f"{n:>3} failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{n:>3} {r['states']:>10,} {r['edges']:>12,} {r['minima']:>7,} {r['enumerate_s']:>7.2f} "
+              f"{r['flood_s']:>8.2f} {r['total_s']:>8.2f} {r['cpu_s']:>7.2f} {r['states_per_s']:>10.3g} {r['peak_mib']:>9.0f} "
+              f"{targets.get(n, float('nan')):>8g}")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
