@@ -62,7 +62,8 @@ def main(argv=None) -> int:
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{n:>3} {r['states']:>10,} {r['edges']:>12,} {r['minima']:>7,} {r['enumerate_s']:>7.2f} "
-              f"{r['flood_s']:>8.2f} {r['total_s']:>8.2f} {r['cpu_s']:>7.2f} {r['states_per_s']:>10.3g} {r['peak_mib']:>9.0f} "
+              f"{r['flood_s']:>8.2f} {r['total_s']:>8.2f} {r['cpu_s']:>7.2f} {r['states_per_s']:>10.3g} "
+              f"{r['peak_mib']:>9.0f} "
               f"{targets.get(n, float('nan')):>8g}")
         sys.stdout.flush()
     return 0

@@ -161,8 +161,9 @@ def test_flooding_neighbourhoods_are_the_samplers(lattice, n, moves):
 
 # ----------------------------------------------------------------------------- flooding vs brute force
 
-CASES = [("square", 9, 25), ("square", 10, 3), ("square", 11, 58), ("square", 11, 38), ("cubic", 6, 3), ("cubic", 7, 58),
-         ("cubic", 8, 29), ("cubic", 8, 14)]  # seeds chosen for landscapes with several minima and merges
+# seeds chosen for landscapes with several minima and merges
+CASES = [("square", 9, 25), ("square", 10, 3), ("square", 11, 58), ("square", 11, 38), ("cubic", 6, 3),
+         ("cubic", 7, 58), ("cubic", 8, 29), ("cubic", 8, 14)]
 
 
 @pytest.mark.parametrize("lattice,n,seed", CASES)

@@ -261,7 +261,7 @@ class ExactLandscape:
             "n_components": self.n_components,
             "n_minima": n,
             "minima": [{"id": m, "energy": int(energy[m]), "size": int(size[m]),
-                        "barrier": None if np.isnan(barrier[m]) else float(barrier[m]),
+                        "barrier": None if np.isnan(barrier[m]) else _number(barrier[m]),
                         "conformation": self.conformation(self.minimum_state[m])} for m in range(n)],
             "merges": [{"id": n + k, "saddle": int(self.merge_saddle[k]),
                         "children": [int(c) for c in self.merge_children[k]],
@@ -281,7 +281,8 @@ class ExactLandscape:
             lines.append(f"WARNING     the {self.moves} moves do not connect the state space: {self.n_components} "
                          "components, so the barrier tree is a forest of that many trees")
         if not self.symmetric:
-            lines.append("WARNING     the move set looked irreversible on these states; saddles assume reversible moves")
+            lines.append("WARNING     the move set looked irreversible on these states; saddles use the downhill "
+                         "moves")
         energy, barrier = self.minimum_energy, self.barrier
         show = np.argsort(energy, kind="stable")[:10]
         lines += ["", f"{'id':>6} {'E':>5} {'plateau':>8} {'basin':>10} {'barrier':>8}  conformation"]
@@ -533,7 +534,8 @@ def _custom_kernels(neighbours):
     @njit
     def serial(s0, s1, c0, dirs, level_stop, vectors, group, mask, cand, bits, table, shift,
                out_nbr, out_cnt, target, out_up, out_down, out_missing):
-        block(neighbours, s0, s1, c0, dirs, level_stop, vectors, group, mask, cand, bits, table, shift, out_nbr, out_cnt, target, out_up, out_down, out_missing)
+        block(neighbours, s0, s1, c0, dirs, level_stop, vectors, group, mask, cand, bits, table, shift, out_nbr,
+              out_cnt, target, out_up, out_down, out_missing)
 
     @njit(parallel=True)
     def parallel(n_sub, s0, s1, c0, dirs, level_stop, vectors, group, mask, cand, bits, table, shift,
@@ -543,7 +545,8 @@ def _custom_kernels(neighbours):
             lo = s0 + i * step
             hi = min(s1, lo + step)
             if lo < hi:
-                block(neighbours, lo, hi, c0, dirs, level_stop, vectors, group, mask, cand, bits, table, shift, out_nbr, out_cnt, target, out_up, out_down, out_missing)
+                block(neighbours, lo, hi, c0, dirs, level_stop, vectors, group, mask, cand, bits, table, shift,
+                      out_nbr, out_cnt, target, out_up, out_down, out_missing)
 
     return serial, parallel
 
@@ -553,3 +556,8 @@ def _shipped_kernels():
     if K._neighbours_with is None:
         raise RuntimeError("the move kernels (hpfold._kernels.moves) are not available")
     return K.neighbour_block_moves, K.neighbour_block_moves_parallel
+
+
+def _number(x):
+    x = float(x)
+    return int(x) if x.is_integer() else x

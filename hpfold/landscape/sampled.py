@@ -10,7 +10,6 @@ import networkx as nx
 import numpy as np
 
 from .._kernels import landscape as K
-from .._validation import ensure_array
 from ..lattice import encode_directions, get_lattice
 from ..sequence import get_model, parse_sequence
 from .states import KeyLayout, moves_label, native_overlaps, parse_moves
@@ -157,7 +156,7 @@ def positions_to_directions(positions, lattice) -> np.ndarray:
 
 
 def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=None, *, budget=2000,
-                      plateau_budget=1000, tighten=True, max_pairs=None, progress=None) -> SampledLandscape:
+                      plateau_budget=1000, tighten=True, max_pairs=None) -> SampledLandscape:
     """Minima graph of a trajectory: quench every frame, connect consecutive minima, tighten saddles.
 
     Parameters

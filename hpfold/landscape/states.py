@@ -17,7 +17,10 @@ MOVE_NAMES = {"local": 1, "pull": 2, "pull_lesh": 4, "pivot": 8}
 
 
 def parse_moves(moves) -> int:
-    """Turn a move-set name (``"pull"``, ``"local+pivot"``, ``"pull,pivot"``) or a bit mask into a mask.
+    """Turn a move-set name (``"pull"``, ``"local+pivot"``, ``"pull:0.9,pivot:0.1"``) or a bit mask into a mask.
+
+    Weights (the samplers' mixtures) only select the move types: the neighbourhood of a
+    mixture is the union of its move sets.
 
     Raises
     ------
@@ -38,9 +41,16 @@ def parse_moves(moves) -> int:
         raise ValueError(f"moves must be a name such as 'pull' or 'local+pivot', not {type(moves).__name__}")
     mask = 0
     for part in moves.replace(",", "+").split("+"):
-        name = part.strip().lower().replace("-", "_")
+        name, _, weight = part.partition(":")  # the samplers' "pull:0.9,pivot:0.1" mixtures
+        name = name.strip().lower().replace("-", "_")
         if not name:
             continue
+        if weight.strip():
+            try:
+                if float(weight) <= 0:
+                    continue
+            except ValueError:
+                raise ValueError(f"moves: bad weight in {part.strip()!r}") from None
         if name not in MOVE_NAMES:
             raise ValueError(f"moves: unknown move set {part.strip()!r} (choose from {', '.join(MOVE_NAMES)}, "
                              "or combine them with '+')")

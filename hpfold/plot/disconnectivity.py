@@ -81,7 +81,7 @@ def plot_disconnectivity(landscape, ax=None, *, order="size", color_by=None, cma
     from matplotlib.colors import LogNorm, Normalize
     from matplotlib.ticker import MaxNLocator
 
-    from ..landscape.graph import disconnectivity_tree, prune_tree, tree_roots
+    from ..landscape.graph import disconnectivity_tree, prune_tree
 
     if order not in ("size", "energy"):
         raise ValueError(f"order must be 'size' or 'energy', not {order!r}")
