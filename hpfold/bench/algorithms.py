@@ -137,29 +137,62 @@ random_search.warmup = _warm_random
 
 
 # -- perm: nPERMis ground-state search (hpfold.perm) ---------------------------------------------------
-def perm(sequence, lattice, budget, seed, report):
-    """nPERMis search (:func:`hpfold.perm.npermis`, defaults) until the target or the budget.
+#: nPERMis at the defaults of :func:`hpfold.perm.npermis`
+PERM_TEMPERATURE, PERM_THRESHOLD = 0.3, 1e-3
 
-    One report at the end (npermis stops right after the tour that reaches the target, so the
-    harness clock still measures the time to target).  ``evaluations`` are the chains grown;
-    an evaluation budget is not applied (PERM grows partial chains, not full conformations).
+
+def perm(sequence, lattice, budget, seed, report):
+    """nPERMis search grown from both ends, as :func:`hpfold.perm.npermis` with its defaults
+    (T = 0.3, threshold 1e-3, importance sampling), in batches of tours that alternate
+    between the two ends; every improvement is reported with its conformation.
+
+    Batches double from 8 tours but stay under about 2 % of the budget, so the run stops
+    close to its budget.  ``evaluations`` are the chains grown; an evaluation budget is not
+    applied (PERM grows partial chains, not full conformations).
 
     Notes
     -----
-    Hsu, Mehra, Nadler & Grassberger, J. Chem. Phys. 118, 444 (2003).
+    Hsu, Mehra, Nadler & Grassberger, J. Chem. Phys. 118, 444 (2003). Cost per chain
+    O(z^2) (the look-ahead).
     """
-    from ..perm import npermis
+    from .._kernels.perm import COUNTER_NAMES
+    from ..lattice import encode_directions, get_lattice
+    from ..perm import GrowthProblem, NPermisRun
 
-    seconds = max(0.0, 0.95 * report.remaining_seconds() - 0.05)
-    res = npermis(sequence, lattice, target_energy=report.target, seed=seed, tours=1 << 50, max_seconds=seconds)
-    report(res.seconds, int(res.counters.get("chains", 0)), res.best_energy, res.best_conformation)
-    return res.best_conformation
+    lat = get_lattice(lattice)
+    n = len(sequence)
+    chains = COUNTER_NAMES.index("chains")
+    rngs = [np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(seed).spawn(2)]
+    runs = {end: NPermisRun(GrowthProblem.build(sequence if end == "start" else sequence[::-1], lattice), rng,
+                            1.0 / PERM_TEMPERATURE, PERM_THRESHOLD, True)
+            for end, rng in zip(("start", "end"), rngs)}
+    best_energy, best_conf, batch = None, None, 8
+    while True:
+        for end, run in runs.items():
+            t0 = time.perf_counter()
+            run.advance(batch, report.target)
+            spent = time.perf_counter() - t0
+            grown = int(sum(r.counters[chains] for r in runs.values()))
+            if run.best_energy is not None and (best_energy is None or run.best_energy < best_energy):
+                dirs = run.best_dirs[:n - 1]
+                if end == "end":  # grown from the last monomer: reverse the steps and flip each one
+                    dirs = lat.opposite[dirs[::-1]]
+                best_energy, best_conf = run.best_energy, encode_directions(dirs)
+                stop = report(None, grown, best_energy, best_conf)
+            else:
+                stop = report(None, grown, best_energy)
+            if stop:
+                return best_conf
+            per_tour = spent / batch
+        cap = 1024 if per_tour <= 0 else max(1, int(0.02 * budget.seconds / per_tour))
+        batch = max(1, min(2 * batch, 1024, cap))
 
 
 def _warm_perm(sequence, lattice):
-    from ..perm import npermis
+    from ..perm import GrowthProblem, NPermisRun
 
-    npermis("HPPHPPHH", lattice, tours=2, seed=0)
+    NPermisRun(GrowthProblem.build("HPPHPPHH", lattice), np.random.default_rng(0), 1.0 / PERM_TEMPERATURE,
+               PERM_THRESHOLD, True).advance(2)
 
 
 perm.warmup = _warm_perm

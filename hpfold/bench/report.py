@@ -135,26 +135,31 @@ def summary_table(summaries, problems_by_id=None, baselines=None) -> str:
 
 
 def detail_table(summaries) -> str:
-    """One row per (sequence, algorithm) with every statistic and its 95 % interval."""
-    head = ["id", "algorithm", "runs", "solved", "success rate [95% CI]", "median time [95% CI]",
-            "median CPU time", "mean time [95% CI]", "expected time (restarts)", "median evals", "best E", "median best E",
-            "invalid claims", "errors", "overruns"]
+    """One row per (sequence, algorithm) with every statistic and its 95 % interval.
+
+    The CPU-time column appears only when some run recorded CPU times.
+    """
+    with_cpu = any(s.get("median_cpu_seconds_to_target") is not None for s in summaries)
+    head = ["id", "algorithm", "runs", "solved", "success rate [95% CI]", "median time [95% CI]"] + \
+        (["median CPU time"] if with_cpu else []) + \
+        ["mean time [95% CI]", "expected time (restarts)", "median evals", "best E", "median best E",
+         "invalid claims", "errors", "overruns"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
     for s in summaries:
         ci = s["success_rate_ci"] or [math.nan, math.nan]
         evals = s["median_evaluations_to_target"]
-        lines.append("| " + " | ".join([
-            s["sequence_id"], s["algorithm"], str(s["runs"]), str(s["successes"]),
-            f"{s['success_rate']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]" if s["success_rate"] is not None else "-",
-            format_seconds(s["median_seconds_to_target"]) + _ci(s["median_seconds_to_target_ci"]),
-            format_seconds(s.get("median_cpu_seconds_to_target")),
-            format_seconds(s["mean_seconds_to_target"]) + _ci(s["mean_seconds_to_target_ci"]),
-            format_seconds(s["expected_seconds_to_target"]),
-            f"{evals:.3g}" if evals is not None else "-",
-            str(s["best_energy"]) if s["best_energy"] is not None else "-",
-            f"{s['median_best_energy']:g}" if s["median_best_energy"] is not None else "-",
-            str(s["invalid_claims"]), str(s["errors"]), str(s["overruns"]),
-        ]) + " |")
+        cells = [s["sequence_id"], s["algorithm"], str(s["runs"]), str(s["successes"]),
+                 f"{s['success_rate']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]" if s["success_rate"] is not None else "-",
+                 format_seconds(s["median_seconds_to_target"]) + _ci(s["median_seconds_to_target_ci"])]
+        if with_cpu:
+            cells.append(format_seconds(s.get("median_cpu_seconds_to_target")))
+        cells += [format_seconds(s["mean_seconds_to_target"]) + _ci(s["mean_seconds_to_target_ci"]),
+                  format_seconds(s["expected_seconds_to_target"]),
+                  f"{evals:.3g}" if evals is not None else "-",
+                  str(s["best_energy"]) if s["best_energy"] is not None else "-",
+                  f"{s['median_best_energy']:g}" if s["median_best_energy"] is not None else "-",
+                  str(s["invalid_claims"]), str(s["errors"]), str(s["overruns"])]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -163,7 +168,7 @@ _BASELINE_STYLE = {"PERM": ":", "ACO-HPPFP-3": "-.", "REMC_VSHD": (0, (1, 3)), "
                    "REMC_mixed": (0, (5, 2, 1, 2))}
 
 
-def plot_run_length_distributions(records, sequence_id, ax=None, baselines=None):
+def plot_run_length_distributions(records, sequence_id, ax=None, baselines=None, legend="all"):
     """Draw the run-length distribution (ECDF of time to target) of every algorithm on one sequence.
 
     Published mean times (2007 hardware) are drawn as grey vertical lines for orientation.
@@ -176,6 +181,9 @@ def plot_run_length_distributions(records, sequence_id, ax=None, baselines=None)
     ax : matplotlib Axes, optional
     baselines : dict, optional
         ``{sequence id: {method: text}}`` (default :func:`published_baselines`); ``{}`` for none.
+    legend : {"all", "baselines", None}
+        What the axes legend lists ("baselines": only the published times, for a figure
+        with one shared legend of the algorithms).
 
     Returns
     -------
@@ -197,7 +205,9 @@ def plot_run_length_distributions(records, sequence_id, ax=None, baselines=None)
             lo = min(lo, x[0])
         xs = np.concatenate([[x[0] if len(x) else budget], x, [budget]])
         ys = np.concatenate([[0.0], y, [y[-1] if len(y) else 0.0]])
-        ax.step(xs, ys, where="post", label=f"{alg} ({sum(1 for v in t if math.isfinite(v))}/{len(t)})", lw=1.8)
+        solved = sum(1 for v in t if math.isfinite(v))
+        ax.step(xs, ys, where="post", lw=1.8, color=_color(alg, records),
+                label=f"{alg} ({solved}/{len(t)})" if legend == "all" else f"_{alg}")
     same = {}  # published entries with the same text share one line
     for method, text in baselines.get(sequence_id, {}).items():
         if parse_published_time(text) is not None:
@@ -223,8 +233,18 @@ def plot_run_length_distributions(records, sequence_id, ax=None, baselines=None)
     ax.set_xlabel("time to target (s)", fontsize=8)
     ax.set_ylabel("fraction of runs solved", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6, loc="upper left", frameon=False)
+    if legend is not None and ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6, loc="best", framealpha=0.8)
     return ax
+
+
+def _color(algorithm, records):
+    """The same colour for an algorithm in every panel."""
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r["algorithm"] for r in records))
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return cycle[names.index(algorithm) % len(cycle)] if algorithm in names else None
 
 
 def plot_best_energies(records, ax=None):
@@ -273,10 +293,15 @@ def _ecdf_figure(records, seq_ids, baselines):
     rows = math.ceil(len(seq_ids) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.1 * rows), squeeze=False)
     for ax, sid in zip(axes.flat, seq_ids):
-        plot_run_length_distributions(records, sid, ax=ax, baselines=baselines)
+        plot_run_length_distributions(records, sid, ax=ax, baselines=baselines, legend="baselines")
     for ax in list(axes.flat)[len(seq_ids):]:
         ax.set_visible(False)
-    fig.tight_layout()
+    from matplotlib.lines import Line2D
+
+    algorithms = list(dict.fromkeys(r["algorithm"] for r in records))
+    handles = [Line2D([], [], color=_color(a, records), lw=1.8) for a in algorithms]
+    fig.legend(handles, algorithms, loc="upper center", ncol=len(algorithms), frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.1 * rows)))
     return fig
 
 
