@@ -180,8 +180,16 @@ class ExactLandscape:
         return float(self.merge_saddle[v - self.n_minima])
 
     def saddle_matrix(self) -> np.ndarray:
-        """Pairwise saddle energies between minima (n_minima x n_minima; inf if disconnected)."""
+        """Pairwise saddle energies between minima (n_minima x n_minima; inf if disconnected).
+
+        Raises
+        ------
+        ValueError
+            Above 20,000 minima (the matrix would not fit comfortably in memory); use :meth:`saddle`.
+        """
         m = self.n_minima
+        if m > 20000:
+            raise ValueError(f"saddle_matrix: {m} minima make a {m} x {m} matrix; query pairs with saddle(a, b)")
         out = np.full((m, m), np.inf)
         leaves = self._leaves_below()
         for k in range(self.n_merges):
