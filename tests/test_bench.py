@@ -348,6 +348,11 @@ def test_sweep_resumes_and_refuses_mixed_settings(tmp_path):
     assert third.new_runs == 0
     with pytest.raises(ValueError, match="different budget_evaluations"):
         run_benchmark("X2-18a", "random", runs=3, budget="20s,4000evals", output=path)
+    # two sweeps never write one file at once
+    with ResultStore(path).lock():
+        with pytest.raises(ValueError, match="being written by another sweep"):
+            run_benchmark("X2-18a", "random", runs=4, budget="20s,3000evals", output=path)
+    assert len(ResultStore(path).records()) == 3
 
 
 def test_hdf5_store_round_trip(tmp_path):

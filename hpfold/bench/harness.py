@@ -219,6 +219,18 @@ def run_benchmark(suite, algorithms, runs: int = 10, budget="60s", target="best-
         raise ValueError(f"threads must be at least 1, got {threads}")
     trials = make_trials(problems, algorithms, runs, budget, target, seed)
     store = ResultStore(output)
+    with store.lock():
+        records_new, existing, description = _run_missing(store, trials, output, workers, scheduler, threads,
+                                                         grace, progress)
+    wanted = {run_key(t) for t in trials}
+    by_key = {run_key(r): r for r in list(existing.values()) + records_new}
+    ordered = [by_key[run_key(t)] for t in trials if run_key(t) in by_key]
+    assert len(ordered) == len(wanted)
+    return BenchmarkResult(ordered, problems, list(algorithms), budget, len(records_new), description)
+
+
+def _run_missing(store, trials, output, workers, scheduler, threads, grace, progress):
+    """Run the trials not yet in ``store``; return (new records, existing records by key, executor name)."""
     existing = {run_key(r): r for r in store.records()}
     todo = []
     for t in trials:
@@ -262,11 +274,7 @@ def run_benchmark(suite, algorithms, runs: int = 10, budget="60s", target="best-
                     pass
             ex.close()
             close_supervisors()
-    wanted = {run_key(t) for t in trials}
-    by_key = {run_key(r): r for r in list(existing.values()) + records_new}
-    ordered = [by_key[run_key(t)] for t in trials if run_key(t) in by_key]
-    assert len(ordered) == len(wanted)
-    return BenchmarkResult(ordered, problems, list(algorithms), budget, len(records_new), description)
+    return records_new, existing, description
 
 
 def _progress_bar(total, progress):

@@ -118,6 +118,15 @@ class ResultStore:
             raise ValueError(f"{self.path}: cannot read as HDF5 ({exc})") from None
         return [json.loads(x.decode("utf-8") if isinstance(x, bytes) else x) for x in raw]
 
+    # one writer at a time
+    def lock(self):
+        """Claim the file for this process (a ``FILE.lock`` beside it, held with ``flock``).
+
+        Returns a context manager.  Raises ``ValueError`` if another sweep holds the file,
+        so that two sweeps never write the same runs.  A no-op for in-memory stores.
+        """
+        return _FileLock(None if self.path is None else self.path.with_name(self.path.name + ".lock"))
+
     # writing
     def append(self, record: dict) -> None:
         """Add one run record and make it durable before returning."""
@@ -165,3 +174,38 @@ class ResultStore:
                 fh.flush()
         except OSError as exc:
             raise ValueError(f"{self.path}: cannot write HDF5 ({exc})") from None
+
+
+class _FileLock:
+    """An exclusive, non-blocking ``flock`` on a lock file, released on exit (or when the process dies)."""
+
+    def __init__(self, path):
+        self.path = path
+        self._fh = None
+
+    def __enter__(self):
+        if self.path is None:
+            return self
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._fh.seek(0)
+            holder = self._fh.read().strip() or "?"
+            self._fh.close()
+            self._fh = None
+            raise ValueError(f"{self.path.with_suffix('')} is being written by another sweep (pid {holder}); "
+                             f"wait for it or use another results file") from None
+        self._fh.seek(0)
+        self._fh.truncate()
+        self._fh.write(str(os.getpid()))
+        self._fh.flush()
+        return self
+
+    def __exit__(self, *exc):
+        if self._fh is not None:
+            self._fh.close()  # closing releases the lock; the file stays (removing it would race)
+            self._fh = None
