@@ -223,6 +223,17 @@ def test_basin_weights_and_partition_functions_add_up():
         ls.basin_partition_function(0.0)
 
 
+def test_irreversible_moves_are_reported_and_tiny_chains_work():
+    ls = exact_landscape("HPHPHHPH", "square", moves="pull_lesh")  # the textbook pull moves
+    _, directed, _ = oracle_for("HPHPHHPH", "square", "pull_lesh")
+    assert any((b, a) not in directed for a, b in directed)
+    assert not ls.symmetric and "irreversible" in ls.summary()
+    two = exact_landscape("HH", "square", moves="pull")
+    assert (two.n_states, two.n_minima, two.n_edges, two.n_components) == (1, 1, 0, 1)
+    three = exact_landscape("HPH", "cubic", moves="pull")
+    assert three.n_states == 2 and three.n_minima == 1
+
+
 @pytest.mark.slow
 def test_flooding_does_not_depend_on_threads():
     seq = "HPHPPHHPHPPHPHH"

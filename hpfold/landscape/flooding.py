@@ -57,7 +57,8 @@ class ExactLandscape:
     tree_parent : int64 array [n_minima + n_merges]
         Parent of each tree node, -1 for the root of each component.
     n_edges : int
-        Pairs of distinct states one move apart (both below the cutoff).
+        Pairs of distinct states one move apart (both below the cutoff); for an irreversible move
+        set, the moves from a state to a later-numbered one.
     n_components : int
         Connected components of the state graph; above 1 the tree is a forest.
     symmetric : bool
@@ -398,6 +399,13 @@ def flood_states(states: StateIndex, moves="pull", *, neighbours=None, max_neigh
     mask = parse_moves(moves)
     lat = states.lattice
     length = states.layout.length
+    if length < 2:
+        # two monomers: a single class, no moves to flood (and none worth asking the move kernels for)
+        n = len(states)
+        return ExactLandscape("", lat.name, "", moves_label(mask), None, states.directions, states.energies,
+                              states.weights, np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64),
+                              np.arange(n, dtype=np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), [],
+                              np.full(n, -1, dtype=np.int64), 0, n, True, 1.0, 0.0)
     if neighbours is None:
         from .._kernels import moves as M
 
