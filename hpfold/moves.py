@@ -169,6 +169,9 @@ def neighbours(conformation, lattice="square", moves="pull") -> np.ndarray:
     n = len(d) + 1
     if n < 2:
         return np.zeros((0, 0), dtype=np.int8)
+    if n == 2:
+        # a dimer: every other orientation is one end move (or end pull) away
+        return np.array([[e] for e in range(lat.n_directions) if e != d[0]], dtype=np.int8)
     out = np.zeros((max_neighbours(n, lat.n_directions, lat.order, ms.mask), n - 1), dtype=np.int8)
     k = all_neighbours(d.astype(np.int8), lat.vectors, lat.group, ms.mask, out)
     if k == -1:

@@ -186,3 +186,9 @@ def test_pull_moves_connect_square_14mers():
     report = connected_components(14, "square", "pull")
     assert report.n_states == 110188
     assert report.connected
+
+
+def test_dimer_neighbours_are_the_other_orientations():
+    from hpfold.moves import neighbours as _neighbours
+    for moves in ("pull", "local", "pull_lesh", "pivot"):
+        assert sorted(_neighbours("0", "square", moves).ravel().tolist()) == [1, 2, 3]
