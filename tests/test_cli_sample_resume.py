@@ -13,7 +13,7 @@ SEQ = "HPHPPHHPHPPHPHHPPHPH"
 
 def _command(path, *extra):
     return [sys.executable, "-m", "hpfold", "sample", SEQ, "--method", "remc", "--replicas", "4",
-            "--steps", "3000000", "--every", "20000", "--seed", "11", "--threads", "1", "--no-progress",
+            "--steps", "6000000", "--every", "20000", "--seed", "11", "--threads", "1", "--no-progress",
             "-o", str(path), *extra]
 
 
@@ -22,9 +22,9 @@ def test_killed_run_resumes_to_the_uninterrupted_frames(tmp_path):
     subprocess.run(_command(full), check=True, capture_output=True, timeout=600)
     cut = tmp_path / "cut.h5"
     proc = subprocess.Popen(_command(cut), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
+    deadline = time.time() + 600  # a cold numba cache compiles the sampler first
     while time.time() < deadline:  # wait until some frames are on disk, then kill without warning
-        time.sleep(0.5)
+        time.sleep(0.2)
         try:
             if load_trajectory(cut).n_frames >= 10:
                 break
