@@ -152,9 +152,20 @@ def check_module(f: h5py.File, path, kind: str | None = None) -> h5py.Group:
     Raises
     ------
     ValueError
-        One line naming the file and what is missing or unexpected.
+        One line naming the file and what is missing or unexpected; also when HDF5 cannot read
+        the header (a damaged file, or one caught in the middle of a writer's flush).
     """
     path = os.fspath(path)
+    try:
+        return _check_module(f, path, kind)
+    except ValueError:
+        raise
+    except (RuntimeError, OSError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: damaged file, or a writer is flushing it ({first_line(exc)}); "
+                         "read it again") from None
+
+
+def _check_module(f: h5py.File, path: str, kind: str | None) -> h5py.Group:
     if "h5md" not in f:
         raise ValueError(f"{path}: HDF5 file without an 'h5md' group, not an hpfold file")
     if MODULE not in f:
