@@ -537,6 +537,47 @@ def test_sampled_landscape_on_a_harvard_48mer():
     assert tree.graph["n_components"] == ls.n_components
 
 
+def test_chunked_quench_equals_one_call():
+    """sampled_landscape quenches in chunks of 64 rows carrying the memo: the same as one kernel call."""
+    from hpfold._kernels import landscape as LK
+    from hpfold._kernels.moves import max_neighbours
+    from hpfold.landscape.states import KeyLayout
+
+    seq, lattice = "HPHPPHHPHPPHPHHPPH", "square"
+    frames = metropolis(seq, lattice, "pull", 1.0, 800, seed=11)
+    lat = get_lattice(lattice)
+    layout = KeyLayout.of(lat, len(seq) - 1)
+    dirs = np.array([Conformation.from_coords(f, lattice).directions for f in frames], np.int8)
+    keys = layout.canonical_keys(dirs)
+    _, first = np.unique(keys, axis=0, return_index=True)
+    states = np.ascontiguousarray(dirs[np.sort(first)])
+    assert len(states) > 3 * 64
+    mask = parse_moves("pull")
+    args = (HP.encode(seq), HP.matrix, lat.vectors.astype(np.int64), lat.group.astype(np.int64), mask,
+            int(max_neighbours(len(seq), lat.n_directions, lat.order, mask)))
+    outs = [np.zeros(len(states), np.int64), np.zeros(len(states), np.int64), np.zeros(len(states), np.bool_)]
+    one = LK.quench_batch(states, *args, layout.candidates, layout.bits, layout.n_words, 5, *outs)
+    from hpfold.landscape.sampled import _quench
+
+    outs2 = [np.zeros(len(states), np.int64), np.zeros(len(states), np.int64), np.zeros(len(states), np.bool_)]
+    chunked = _quench(states, *args[:2], *args[2:], layout, 5, *outs2, False)
+    for a, b in zip(one + tuple(outs), chunked + tuple(outs2)):
+        np.testing.assert_array_equal(a, b)
+    assert len(one[0]) > 1 and not outs[2].all()  # several minima; the small budget truncates some plateaus
+
+
+def test_sampled_landscape_stride():
+    seq = "HPHPPHHPHPPH"
+    frames = metropolis(seq, "square", "pull", 0.5, 300, seed=3)
+    thin = sampled_landscape(frames, seq, "square", moves="pull", stride=7)
+    direct = sampled_landscape(frames[::7], seq, "square", moves="pull")
+    assert thin.frame_minimum.shape == (1, len(frames[::7]))
+    np.testing.assert_array_equal(thin.frame_energy, direct.frame_energy)
+    assert thin.n_minima == direct.n_minima
+    with pytest.raises(ValueError, match="stride"):
+        sampled_landscape(frames, seq, "square", moves="pull", stride=0)
+
+
 @pytest.mark.slow
 def test_sampled_landscape_on_a_harvard_48mer_long_run():
     from hpfold._data import benchmark

@@ -665,6 +665,31 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candid
                  out_minimum, out_steps, out_exact):
     """Steepest descent of every row of ``dirs2d`` to its local minimum, with the flooding's tie-break.
 
+    One call of :func:`quench_rows` over all rows with a fresh memo; see there.  Returns
+    ``(directions, energy, plateau size, complete)`` of the minima found.
+    """
+    memo, memo_shift, min_dirs, min_energy, min_size, min_complete = quench_state(dirs2d.shape[1], n_words)
+    memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min = quench_rows(
+        dirs2d, 0, dirs2d.shape[0], types, matrix, vectors, group, move_mask, max_k, candidates, bits, n_words,
+        budget, out_minimum, out_steps, out_exact, memo, memo_shift, 0, min_dirs, min_energy, min_size,
+        min_complete, 0)
+    return min_dirs[:n_min].copy(), min_energy[:n_min].copy(), min_size[:n_min].copy(), min_complete[:n_min].copy()
+
+
+@njit(cache=True)
+def quench_state(length, n_words):
+    """Empty memo and minima arrays for :func:`quench_rows`: ``(memo, memo_shift, dirs, energy, size, complete)``."""
+    memo = np.zeros((1024, n_words + 1), dtype=np.uint64)
+    return (memo, 64 - 10, np.zeros((16, length), dtype=np.int8), np.zeros(16, dtype=np.int64),
+            np.zeros(16, dtype=np.int64), np.zeros(16, dtype=np.bool_))
+
+
+@njit(cache=True)
+def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k, candidates, bits, n_words, budget,
+                out_minimum, out_steps, out_exact, memo, memo_shift, memo_count, min_dirs, min_energy, min_size,
+                min_complete, n_min):
+    """Steepest descent of rows ``r0:r1`` of ``dirs2d`` to their local minima, with the flooding's tie-break.
+
     From a state with lower neighbours the descent moves to the lowest one (ties: smallest canonical
     key).  A state without lower neighbour is on a plateau: it is walked breadth first (at most
     ``budget`` states) up to the first layer whose states have lower neighbours, and the descent
@@ -676,11 +701,13 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candid
     that ended the descent, so later rows reaching them stop at once; a walk that meets a state of
     a minimum of its own energy joins that minimum (the two plateaus are one).
 
-    Writes ``out_minimum[r]`` (index into the returned minima), the number of descent steps, and
-    whether every plateau crossed was walked completely (then the minimum is the row's exact
-    gradient basin).  Returns ``(directions, energy, plateau size, complete)`` of the minima found.
+    The memo and the minima found so far are carried from call to call (start from
+    :func:`quench_state`), so quenching rows in chunks gives the result of one call over all rows.
+    Writes ``out_minimum[r]`` (index into the minima), the number of descent steps, and whether every
+    plateau crossed was walked completely (then the minimum is the row's exact gradient basin).
+    Returns the updated ``(memo, memo_shift, memo_count, min_dirs, min_energy, min_size,
+    min_complete, n_min)``; the first ``n_min`` rows of the minima arrays are valid.
     """
-    m = dirs2d.shape[0]
     length = dirs2d.shape[1]
     n = length + 1
     ws = _neighbour_workspace(n, vectors, group, max_k)
@@ -700,16 +727,8 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candid
     table = np.zeros((cap, n_words + 1), dtype=np.uint64)
     used = np.zeros(cap, dtype=np.int64)
     store = np.empty((budget, length), dtype=np.int8)
-    memo = np.zeros((1024, n_words + 1), dtype=np.uint64)
-    memo_shift = 64 - 10
-    memo_count = 0
     path = np.zeros((n * vectors.shape[0] + 4, n_words), dtype=np.uint64)
-    min_dirs = np.zeros((16, length), dtype=np.int8)
-    min_energy = np.zeros(16, dtype=np.int64)
-    min_size = np.zeros(16, dtype=np.int64)
-    min_complete = np.zeros(16, dtype=np.bool_)
-    n_min = 0
-    for r in range(m):
+    for r in range(r0, r1):
         for i in range(length):
             cur[i] = dirs2d[r, i]
         e_cur, ok = dirs_energy(cur, types, matrix, off, egrid, center, sites)
@@ -857,7 +876,7 @@ def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candid
         out_minimum[r] = result
         out_steps[r] = steps
         out_exact[r] = exact
-    return min_dirs[:n_min].copy(), min_energy[:n_min].copy(), min_size[:n_min].copy(), min_complete[:n_min].copy()
+    return memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min
 
 
 # --------------------------------------------------------------------------- bounded saddle search

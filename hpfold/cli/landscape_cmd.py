@@ -38,6 +38,9 @@ def add_parser(sub):
     p.add_argument("--plot", metavar="FILE", help="draw the disconnectivity graph (.png, .svg, .pdf)")
     p.add_argument("--color", default="q", choices=COLOURS,
                    help="colour minima by Q to the lowest minimum, basin size, energy, or not (default q)")
+    p.add_argument("--stride", type=int, default=1,
+                   help="use every K-th frame of each replica (--from; quenching costs ~30 ms per distinct "
+                        "state of a 48-mer)")
     p.add_argument("--n-lowest", type=int, default=None, help="plot only the N lowest minima")
     p.add_argument("--threads", type=int, default=None, help="numba threads (default: serial unless large)")
     p.add_argument("--force", action="store_true", help="enumerate even if estimated to take over 10 minutes")
@@ -51,6 +54,10 @@ def run(args) -> int:
         raise ValueError("give a SEQUENCE for an exact landscape or --from TRAJ.h5 for a sampled one")
     if args.trajectory and (args.exact or args.emax is not None):
         raise ValueError("--exact and --emax apply to a SEQUENCE, not to --from")
+    if args.stride < 1:
+        raise ValueError("--stride must be at least 1")
+    if args.stride != 1 and not args.trajectory:
+        raise ValueError("--stride applies to --from TRAJ.h5")
     if args.budget < 2 or args.plateau_budget < 1:
         raise ValueError("--budget must be at least 2 and --plateau-budget at least 1")
     if not args.temperature > 0:
@@ -70,7 +77,7 @@ def run(args) -> int:
 
         ls = sampled_landscape(args.trajectory, lattice=args.lattice, moves=args.moves, model=args.model,
                                budget=args.budget, plateau_budget=args.plateau_budget, tighten=not args.no_tighten,
-                               max_pairs=args.max_pairs)
+                               max_pairs=args.max_pairs, stride=args.stride)
         native = ls.graph.nodes[0]["conformation"] if ls.n_minima else None
     else:
         from ..landscape.flooding import exact_landscape
