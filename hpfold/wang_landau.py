@@ -85,8 +85,18 @@ class WangLandauRun:
         self.types = mdl.encode(self.sequence)
         self.matrix = mdl.matrix
         self.interacts = np.any(mdl.matrix != 0, axis=1)
+        # contact tables of the Metropolis kernel: iw[t * (N + 2) + cell], next interacting monomer
+        iw = np.zeros((mdl.matrix.shape[0], n + 2), dtype=np.int64)
+        for t in range(mdl.matrix.shape[0]):
+            iw[t, 1:n + 1] = mdl.matrix[t, self.types]
+        self.iw = np.ascontiguousarray(iw.ravel())
+        nxt = np.full(n + 2, n, dtype=np.int64)
+        for k in range(n - 1, -1, -1):
+            nxt[k] = k if self.interacts[self.types[k]] else nxt[k + 1]
+        self.next_active = nxt
         side = mk.grid_side(n, with_pivot=True)
         self.T = mk.build_tables(lat.vectors, lat.group.astype(np.int64), side, n)
+        self.offt = tuple(int(x) for x in mk.geometry(self.T)[0])
         self.grid = np.zeros(side ** lat.dim, dtype=np.uint16)
         mk.fill_walls(self.grid, side, lat.dim, n + 1)
         self.pos = np.zeros(n, dtype=np.int64)
@@ -116,7 +126,7 @@ class WangLandauRun:
 
     def advance(self, steps: int) -> None:
         t0 = time.perf_counter()
-        wk.wl_steps(int(steps), self.T, self.n, self.types, self.matrix, self.interacts, self.pos, self.grid,
+        wk.wl_steps(int(steps), self.T, self.n, self.types, self.iw, self.next_active, self.offt, self.pos, self.grid,
                     self.nw, self.saved, self.mix_codes, self.mix_cum, self.mix_nlab, self.e_offset,
                     int(self.check_every), self.ln_g, self.hist, self.visited, self.fstate, self.istate,
                     self.best_pos, self.counters, self.rng)

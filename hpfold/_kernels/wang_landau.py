@@ -26,8 +26,9 @@ import math
 import numpy as np
 from numba import njit
 
-from .moves import H_ND, H_OFF, T_PIVOT, cells_move, geometry, propose, recenter
+from .moves import H_ND, H_OFF, T_PIVOT, cells_move, geometry, propose_inline, recenter
 from .rebridging import propose_rebridge
+from .sampling import contacts_inline
 
 T_REBRIDGE = 4
 N_TYPES = 5
@@ -70,9 +71,14 @@ def range_contacts(off, pos, grid, n, a, b, types, matrix, interacts):
 
 
 @njit(cache=True, nogil=True)
-def wl_steps(n_steps, T, n, types, matrix, interacts, pos, grid, nw, saved, mix_codes, mix_cum, mix_nlab,
+def wl_steps(n_steps, T, n, types, iw, next_active, offt, pos, grid, nw, saved, mix_codes, mix_cum, mix_nlab,
              e_offset, check_every, ln_g, hist, visited, fstate, istate, best_pos, counters, rng):
-    """Run ``n_steps`` Wang-Landau steps, updating every state array in place."""
+    """Run ``n_steps`` Wang-Landau steps, updating every state array in place.
+
+    The energy change of a move comes from :func:`hpfold._kernels.sampling.contacts` (the
+    Metropolis kernel's: ``iw`` and ``next_active`` as built by ``hpfold.sample``, ``offt``
+    the tuple of grid offsets), before and after the moved range.
+    """
     n_types = mix_codes.shape[0]
     n_levels = ln_g.shape[0]
     # the unpacked tables that moves.propose takes after its first six arguments
@@ -95,22 +101,23 @@ def wl_steps(n_steps, T, n, types, matrix, interacts, pos, grid, nw, saved, mix_
             if mtype == T_REBRIDGE:
                 status, a, b = propose_rebridge(T, lab, pos, grid, n, nw)
             else:
-                status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P,
+                status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P,
                                            NC, wall)
                 while status < 0:
                     recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
-                    status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P,
+                    status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P,
                                            NC, wall)
         e_old = istate[ENERGY]
         i_old = e_old + e_offset
         if status > 0:
             counters[mtype, 1] += 1
-            before = range_contacts(off, pos, grid, n, a, b, types, matrix, interacts)
+            before = contacts_inline(grid, pos, a, b, types, iw, next_active, offt)
             cells_move(grid, pos, nw, a, b)
+            after = contacts_inline(grid, nw, a, b, types, iw, next_active, offt)
             for k in range(a, b + 1):
                 saved[k] = pos[k]
                 pos[k] = nw[k]
-            e_new = e_old + range_contacts(off, pos, grid, n, a, b, types, matrix, interacts) - before
+            e_new = e_old + after - before
             i_new = e_new + e_offset
             if not visited[i_new]:
                 low = math.inf
