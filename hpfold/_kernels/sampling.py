@@ -19,6 +19,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+_u = np.uint64   # unsigned indices skip numba's wraparound check (see moves._u)
+
 from .moves import (H_DIM, H_DIROF, H_DOFF, H_S, T_PIVOT, cells_move, cells_move_inline, decode_site, geometry,
                     propose, propose_inline, recenter)
 
@@ -39,16 +41,16 @@ def contacts(grid, p, a, b, types, iw, next_active, offt):
     """
     c = 0
     width = next_active.shape[0]          # = N + 2 = columns of the flattened iw
-    k = next_active[a]
+    k = next_active[_u(a)]
     while k <= b:
-        site = p[k]
-        row = types[k] * width
+        site = p[_u(k)]
+        row = types[_u(k)] * width
         for od in offt:
-            o = np.int64(grid[site + od])
+            o = np.int64(grid[np.uint64(site + od)])
             j = o - 1
             keep = np.int64(j > k + 1) | (np.int64(j < a) & np.int64(j < k - 1))
-            c += iw[row + o] * keep
-        k = next_active[k + 1]
+            c += iw[np.uint64(row + o)] * keep
+        k = next_active[_u(k + 1)]
     return c
 
 
@@ -172,12 +174,12 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
             u = rng.random()
             while t < nmix - 1 and u >= mix_cum[t]:
                 t += 1
-        mtype = mix_codes[t]
-        nl = mix_nlab[t]
+        mtype = mix_codes[_u(t)]
+        nl = mix_nlab[_u(t)]
         lab = int(rng.random() * nl)
         if lab >= nl:
             lab = nl - 1
-        counters[mtype, C_ATTEMPTED] += 1
+        counters[_u(mtype), C_ATTEMPTED] += 1
         status = 0
         a = 0
         b = 0
@@ -190,10 +192,10 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
                                        nd, P, NC, wall)
         s += 1
         if status > 0:
-            counters[mtype, C_VALID] += 1
+            counters[_u(mtype), C_VALID] += 1
             accept = True
             dE = 0
-            if next_active[a] <= b:
+            if next_active[_u(a)] <= b:
                 c0 = contacts_inline(grid, pos, a, b, types, iw, next_active, offt)
                 cells_move_inline(grid, pos, nw, a, b)
                 c1 = contacts_inline(grid, nw, a, b, types, iw, next_active, offt)
@@ -201,7 +203,7 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
                 dE = c1 - c0
                 if dE > 0:
                     u = rng.random()
-                    p = ptab[dE] if dE < kmax else math.exp(-beta * dE)
+                    p = ptab[_u(dE)] if dE < kmax else math.exp(-beta * dE)
                     if not (u < p):
                         accept = False
                         cells_move_inline(grid, nw, pos, a, b)
@@ -209,9 +211,9 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
                 cells_move_inline(grid, pos, nw, a, b)
             if accept:
                 for k in range(a, b + 1):
-                    pos[k] = nw[k]
+                    pos[_u(k)] = nw[_u(k)]
                 E += dE
-                counters[mtype, C_ACCEPTED] += 1
+                counters[_u(mtype), C_ACCEPTED] += 1
                 if E < best_e:
                     best_e = E
                     best[0] = E
