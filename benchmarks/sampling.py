@@ -13,6 +13,7 @@
 import argparse
 import csv
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -72,17 +73,29 @@ def remc(bench, seeds, max_time, threads):
     for seed in range(1, seeds + 1):
         r = sample(b["sequence"], b["lattice"], method="remc", moves="pull", replicas=8, tmin=0.15, tmax=1.5,
                    target=b["best_energy"], max_time=max_time, seed=seed, threads=threads, every=10**9)
+        # unsolved runs count as infinitely long, so a median exists only when at least half are solved
         if r.reached_target:
             h_ok += 1
             h_t.append(r.seconds_to_target)
             h_m.append(r.steps_to_target * r.n_replicas)
+        else:
+            h_t.append(math.inf)
+            h_m.append(math.inf)
         out = run_c(["-R", 8, "-a", 0.15, "-z", 1.5, "-k", 10, "-e", b["best_energy"], "-t", max_time,
                      "-s", seed, b["lattice"], b["sequence"]])
         if out.get("reached"):
             c_ok += 1
             c_t.append(out["time_to_target_s"])
             c_m.append(out["steps_to_target"])
-    med = lambda xs: statistics.median(xs) if xs else float("nan")   # noqa: E731
+        else:
+            c_t.append(math.inf)
+            c_m.append(math.inf)
+
+    def med(xs):
+        m = statistics.median_high(xs) if len(xs) % 2 == 0 else statistics.median(xs)
+        if len(xs) % 2 == 0 and math.isfinite(m):
+            m = statistics.median(xs)
+        return m
     return h_ok, med(h_t), med(h_m), c_ok, med(c_t), med(c_m)
 
 
@@ -128,14 +141,19 @@ def main():
         pub = published()
         print(f"\n## REMC (pull, 8 replicas, T 0.15-1.5, swaps every 10 sweeps) to the best-known energy; "
               f"{seeds} seeds, budget {max_time:g} s each, hpfold threads={args.threads}")
+        print("median over all runs, an unsolved run counting as infinite ('>budget' when fewer than half "
+              "are solved)")
         print(f"{'sequence':<8} {'N':>4} {'E*':>4} | {'hpfold ok':>9} {'median s':>9} {'median moves':>13} | "
               f"{'C ok':>5} {'median s':>9} {'median moves':>13} | {'time ratio':>10} | published")
         for sid in ids:
             b = benchmark(sid)
             h_ok, h_t, h_m, c_ok, c_t, c_m = remc(b, seeds, max_time, args.threads)
-            ratio = h_t / c_t if c_t == c_t and h_t == h_t and c_t > 0 else float("nan")
-            print(f"{sid:<8} {len(b['sequence']):>4} {b['best_energy']:>4} | {h_ok:>4}/{seeds:<4} {h_t:>9.3f} "
-                  f"{h_m:>13.3g} | {c_ok:>2}/{seeds:<2} {c_t:>9.3f} {c_m:>13.3g} | {ratio:>10.2f} | "
+            ratio = h_t / c_t if math.isfinite(c_t) and math.isfinite(h_t) and c_t > 0 else float("nan")
+            sec = lambda x: f"{x:>9.3f}" if math.isfinite(x) else f"{'>' + format(max_time, 'g'):>9}"  # noqa: E731
+            mv = lambda x: f"{x:>13.3g}" if math.isfinite(x) else f"{'-':>13}"  # noqa: E731
+            rt = f"{ratio:>10.2f}" if ratio == ratio else f"{'-':>10}"
+            print(f"{sid:<8} {len(b['sequence']):>4} {b['best_energy']:>4} | {h_ok:>4}/{seeds:<4} {sec(h_t)} "
+                  f"{mv(h_m)} | {c_ok:>2}/{seeds:<2} {sec(c_t)} {mv(c_m)} | {rt} | "
                   f"{pub.get(sid, '-')}", flush=True)
 
 
