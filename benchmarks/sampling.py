@@ -141,7 +141,7 @@ def main():
         pub = published()
         print(f"\n## REMC (pull, 8 replicas, T 0.15-1.5, swaps every 10 sweeps) to the best-known energy; "
               f"{seeds} seeds, budget {max_time:g} s each, hpfold threads={args.threads}")
-        print("median over all runs, an unsolved run counting as infinite ('>budget' when fewer than half "
+        print("median over all runs, an unsolved run counting as infinite ('>budget' when half or fewer "
               "are solved)")
         print(f"{'sequence':<8} {'N':>4} {'E*':>4} | {'hpfold ok':>9} {'median s':>9} {'median moves':>13} | "
               f"{'C ok':>5} {'median s':>9} {'median moves':>13} | {'time ratio':>10} | published")

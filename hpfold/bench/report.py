@@ -361,8 +361,8 @@ def write_report(records, directory, title: str = "hpfold benchmark report", com
         + f"; runs per (sequence, algorithm): {', '.join(map(str, runs_per))}; "
         f"numba threads per run: {', '.join(sorted({str(r.get('threads', 1)) for r in records}))}",
         "- A run is solved when a conformation the harness verified (self-avoiding, energy recomputed) "
-        "reached the target within the budget. Median times count unsolved runs as infinite ('-' = fewer "
-        "than half solved); intervals are 95 % percentile bootstrap (seeded).",
+        "reached the target within the budget. Median times count unsolved runs as infinite ('-' = half "
+        "or fewer solved); intervals are 95 % percentile bootstrap (seeded).",
         "- Published columns: mean CPU time to the best-known energy, Thachuk, Shmygelska & Hoos 2007 "
         "(BMC Bioinformatics 8:342), 2.4 GHz Pentium IV: other hardware, other budgets, quoted verbatim.",
     ]
