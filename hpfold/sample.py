@@ -201,15 +201,7 @@ class _Problem:
         self.grid_dtype = np.uint8 if n + 1 < 255 else np.uint16
         self.types = self.model.encode(self.sequence)
         matrix = self.model.matrix
-        iw = np.zeros((matrix.shape[0], n + 2), dtype=np.int64)
-        for t in range(matrix.shape[0]):
-            iw[t, 1:n + 1] = matrix[t, self.types]
-        self.iw = np.ascontiguousarray(iw.ravel())      # iw[t * (N + 2) + cell]
-        active = np.any(matrix[self.types] != 0, axis=1)
-        nxt = np.full(n + 2, n, dtype=np.int64)
-        for k in range(n - 1, -1, -1):
-            nxt[k] = k if active[k] else nxt[k + 1]
-        self.next_active = nxt
+        self.iw, self.next_active = _sk.contact_tables(matrix, self.types)   # iw[t * (N + 2) + cell]
         codes = self.moves.codes
         self.mix_codes = codes
         self.mix_cum = np.cumsum(np.array(self.moves.fractions, dtype=np.float64))

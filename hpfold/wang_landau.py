@@ -19,6 +19,7 @@ import numpy as np
 from ._kernels import moves as mk
 from ._kernels import wang_landau as wk
 from ._kernels.rebridging import n_rebridge_labels
+from ._kernels.sampling import contact_tables
 from .dos import DensityOfStates, combine_runs, exact_total
 from .lattice import encode_directions, get_lattice
 from .sequence import get_model, parse_sequence
@@ -83,17 +84,7 @@ class WangLandauRun:
             raise ValueError("Wang-Landau needs a chain of at least 3 monomers")
         self.n = n
         self.types = mdl.encode(self.sequence)
-        self.matrix = mdl.matrix
-        self.interacts = np.any(mdl.matrix != 0, axis=1)
-        # contact tables of the Metropolis kernel: iw[t * (N + 2) + cell], next interacting monomer
-        iw = np.zeros((mdl.matrix.shape[0], n + 2), dtype=np.int64)
-        for t in range(mdl.matrix.shape[0]):
-            iw[t, 1:n + 1] = mdl.matrix[t, self.types]
-        self.iw = np.ascontiguousarray(iw.ravel())
-        nxt = np.full(n + 2, n, dtype=np.int64)
-        for k in range(n - 1, -1, -1):
-            nxt[k] = k if self.interacts[self.types[k]] else nxt[k + 1]
-        self.next_active = nxt
+        self.iw, self.next_active = contact_tables(mdl.matrix, self.types)   # the Metropolis kernel's
         side = mk.grid_side(n, with_pivot=True)
         self.T = mk.build_tables(lat.vectors, lat.group.astype(np.int64), side, n)
         self.offt = tuple(int(x) for x in mk.geometry(self.T)[0])

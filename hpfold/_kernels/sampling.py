@@ -30,6 +30,29 @@ C_VALID = 1
 C_ACCEPTED = 2
 
 
+def contact_tables(matrix, types):
+    """The tables :func:`contacts` reads: ``iw`` (int64, ``iw[t * (N + 2) + cell]`` = energy of a
+    monomer of type t with the occupant of a cell holding monomer index + 1; 0 for empty and wall
+    cells) and ``next_active`` (int64 [N + 2], the first monomer >= k with any interaction, N if none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> iw, nxt = contact_tables(np.array([[-1, 0], [0, 0]]), np.array([1, 0, 1]))
+    >>> iw.reshape(2, 5)[0].tolist(), nxt.tolist()
+    ([0, 0, -1, 0, 0], [1, 1, 3, 3, 3])
+    """
+    n = len(types)
+    iw = np.zeros((matrix.shape[0], n + 2), dtype=np.int64)
+    for t in range(matrix.shape[0]):
+        iw[t, 1:n + 1] = matrix[t, types]
+    active = np.any(matrix[types] != 0, axis=1)
+    nxt = np.full(n + 2, n, dtype=np.int64)
+    for k in range(n - 1, -1, -1):
+        nxt[k] = k if active[k] else nxt[k + 1]
+    return np.ascontiguousarray(iw.ravel()), nxt
+
+
 @njit(cache=True, _nrt=False)
 def contacts(grid, p, a, b, types, iw, next_active, offt):
     """Contact energy of the pairs with at least one monomer in ``a..b`` (monomer k at ``p[k]``).

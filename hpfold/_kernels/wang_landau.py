@@ -26,7 +26,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .moves import H_ND, H_OFF, T_PIVOT, cells_move, geometry, propose_inline, recenter
+from .moves import T_PIVOT, cells_move, geometry, propose_inline, recenter
 from .rebridging import propose_rebridge
 from .sampling import contacts_inline
 
@@ -34,40 +34,6 @@ T_REBRIDGE = 4
 N_TYPES = 5
 #: indices into ``istate``
 ENERGY, STEPS, PHASE, N_VISITED, STAGES, SWITCH_STEP, LATE, BEST_E = range(8)
-
-
-@njit(cache=True)
-def chain_energy(T, pos, grid, n, types, matrix, interacts):
-    """Contact energy of the chain at ``pos`` (pairs i < j - 1 on neighbouring sites)."""
-    nd = T[H_ND]
-    b_off = T[H_OFF]
-    e = 0
-    for k in range(n):
-        tk = types[k]
-        if not interacts[tk]:
-            continue
-        for d in range(nd):
-            j = np.int64(grid[pos[k] + T[b_off + d]]) - 1
-            if j > k + 1 and j < n:
-                e += matrix[tk, types[j]]
-    return e
-
-
-@njit(cache=True)
-def range_contacts(off, pos, grid, n, a, b, types, matrix, interacts):
-    """Contact energy of the pairs (i, j), |i - j| > 1, with at least one monomer in ``a..b``."""
-    c = 0
-    for k in range(a, b + 1):
-        tk = types[k]
-        if not interacts[tk]:
-            continue
-        for d in range(off.shape[0]):
-            j = np.int64(grid[pos[k] + off[d]]) - 1
-            if j < 0 or j >= n or j == k - 1 or j == k + 1:
-                continue
-            if j < a or j > b or j > k:
-                c += matrix[tk, types[j]]
-    return c
 
 
 @njit(cache=True, nogil=True)
