@@ -18,6 +18,7 @@ import numpy as np
 
 from ._kernels import moves as _mk
 from ._kernels import sampling as _sk
+from ._kernels.rng import seed_state
 from .conformation import Conformation
 from .lattice import decode_directions, encode_directions, get_lattice
 from .moves import MOVE_TYPES, parse_moves
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 METHODS = ("metropolis", "anneal", "remc")
 OBSERVABLES = ("energy", "rg", "end_to_end", "q", "temperature")
-STATE_VERSION = 1
+STATE_VERSION = 2   # 2: xoshiro256** states (1: numpy PCG64 states)
 _NO_TARGET = -(1 << 62)
 #: largest energy change with a tabulated acceptance probability (larger ones call exp)
 _PTAB_SIZE = 64
@@ -436,8 +437,8 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
     if state is None:
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         children = seq.spawn(R + 1)
-        rngs = tuple(np.random.Generator(np.random.PCG64(c)) for c in children[:R])
-        master = np.random.Generator(np.random.PCG64(children[R]))
+        rngs = np.stack([seed_state(c) for c in children[:R]])
+        master = seed_state(children[R])
         d0 = _initial_directions(init, lat, n)
         for r in range(R):
             energies[r] = prob.place(d0, pos[r], grid[r])
@@ -519,8 +520,8 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
             "counters": counters.tolist(),
             "swap_counts": swap_counts.tolist(),
             "energy_evaluations": evals.tolist(),
-            "rng_states": {str(r): g.bit_generator.state for r, g in enumerate(rngs)},
-            "master_rng_state": master.bit_generator.state,
+            "rng_states": [[int(w) for w in row] for row in rngs],
+            "master_rng_state": [int(w) for w in master],
             "seed_entropy": entropy,
             "native": prob.native_string,
         }
@@ -619,8 +620,11 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
 
 
 def _check_state(state, sequence, lattice, method):
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        raise ValueError("state: not a sampler state of this hpfold version")
+    if not isinstance(state, dict) or "version" not in state:
+        raise ValueError("state: not a sampler state")
+    if state["version"] != STATE_VERSION:
+        raise ValueError(f"state: sampler state version {state['version']} (this hpfold reads {STATE_VERSION}); "
+                         "it was written by another hpfold version and cannot resume here")
     if parse_sequence(sequence, "".join(sorted(set(state["sequence"])) or "HP")) != state["sequence"]:
         raise ValueError("state: it belongs to another sequence")
     if get_lattice(lattice).name != state["lattice"]:
@@ -630,13 +634,10 @@ def _check_state(state, sequence, lattice, method):
 
 
 def _restore_rngs(state):
-    rngs = []
-    states = state["rng_states"]
-    for r in range(int(state["n_replicas"])):
-        st = states[str(r)] if isinstance(states, dict) else states[r]
-        bg = np.random.PCG64()
-        bg.state = st
-        rngs.append(np.random.Generator(bg))
-    bg = np.random.PCG64()
-    bg.state = state["master_rng_state"]
-    return tuple(rngs), np.random.Generator(bg)
+    """The xoshiro256** states (uint64[R, 4] and uint64[4]) saved in a sampler state."""
+    try:
+        rngs = np.array(state["rng_states"], dtype=np.uint64).reshape(int(state["n_replicas"]), 4)
+        master = np.array(state["master_rng_state"], dtype=np.uint64).reshape(4)
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"state: unreadable random-number state ({exc})") from None
+    return rngs, master

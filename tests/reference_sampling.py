@@ -190,6 +190,27 @@ def pivot_neighbours(dirs, lattice):
     return out
 
 
+def xoshiro256ss(state, count):
+    """``count`` outputs of xoshiro256** (Blackman & Vigna 2021) from four 64-bit words, in plain integers."""
+    mask = (1 << 64) - 1
+    s = [int(w) for w in state]
+
+    def rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & mask
+
+    out = []
+    for _ in range(count):
+        out.append(rotl(s[1] * 5 & mask, 7) * 9 & mask)
+        t = s[1] << 17 & mask
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+    return out, s
+
+
 def boltzmann(energies, counts, temperature):
     """Exact probabilities of the energy levels at ``temperature`` (inf: proportional to counts)."""
     e = np.asarray(energies, dtype=float)

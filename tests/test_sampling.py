@@ -144,6 +144,23 @@ def test_resumed_run_repeats_uninterrupted_run(method, extra):
     np.testing.assert_array_equal(rest.counters, full.counters)
 
 
+def test_xoshiro_kernel_matches_the_reference():
+    from hpfold._kernels.rng import seed_state, uniform
+    state = seed_state(np.random.SeedSequence(2026))
+    expected, final = ref.xoshiro256ss(state, 1000)
+    got = [uniform(state) for _ in range(1000)]
+    assert got == [(x >> 11) * 2.0 ** -53 for x in expected]
+    assert [int(w) for w in state] == final
+
+
+def test_old_sampler_state_is_refused_in_one_line():
+    state = sample("HPPHPH", steps=100, seed=1).get_state()
+    state["version"] = 1
+    with pytest.raises(ValueError, match="version 1") as info:
+        sample("HPPHPH", steps=200, state=state)
+    assert "\n" not in str(info.value)
+
+
 # ----------------------------------------------------------------------- stopping rules
 def test_target_stops_the_run_and_records_time_to_target():
     r = sample("HPHPPHHPHPPHPHHPPHPH", method="remc", target=-9, steps=5_000_000, seed=4, threads=1)

@@ -3,13 +3,14 @@
 One chain = ``pos`` (flat grid index of each monomer), ``grid`` (cells hold monomer
 index + 1, 0 empty, ``N + 1`` wall) and its energy; see :mod:`hpfold._kernels.moves`
 for the grid and the slot proposals.  A step draws a move type (mixtures), a slot
-``floor(u * n_slots)`` from ``rng.random()``, applies it, computes the energy change
+``floor(u * n_slots)`` with ``u`` from the replica's xoshiro256** stream (:mod:`.rng`),
+applies it, computes the energy change
 from the moved monomers only (their contacts before and after, ``O(moved x nd)``) and
 accepts with ``min(1, exp(-dE / T))`` from a table ``ptab[dE]``.  Nothing is allocated
 per move.
 
 Replicas run in ``prange`` between exchange points; each replica owns its generator
-(spawned from one ``SeedSequence``) and the swaps use a separate master generator, so
+state (uint64[4], seeded from one ``SeedSequence``) and the swaps use a separate master state, so
 the results do not depend on the number of threads.  Everything (swaps, annealing
 temperatures, frames) is keyed on the global step, so the results do not depend on
 how the run is cut into blocks either: a resumed run repeats an uninterrupted one.
@@ -23,6 +24,7 @@ _u = np.uint64   # unsigned indices skip numba's wraparound check (see moves._u)
 
 from .moves import (H_DIM, H_DIROF, H_DOFF, H_S, T_PIVOT, cells_move, cells_move_inline, decode_site, geometry,
                     propose, propose_inline, recenter)
+from .rng import to_unit, uniform, xoshiro_next
 
 #: counters[slot, move type, k]: k = 0 attempted, 1 geometrically valid, 2 accepted
 C_ATTEMPTED = 0
@@ -185,6 +187,10 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
     best_e = best[0]
     reached = best[2] >= 0
     next_frame = (s // every + 1) * every
+    r0 = rng[0]
+    r1 = rng[1]
+    r2 = rng[2]
+    r3 = rng[3]
     if akind > 0 and s < step1:
         beta = anneal_beta(akind, anneal[1], anneal[2], anneal[3], (s // aevery) * aevery)
         acceptance_table(beta, ptab)
@@ -194,12 +200,14 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
             acceptance_table(beta, ptab)
         t = 0
         if nmix > 1:
-            u = rng.random()
+            x, r0, r1, r2, r3 = xoshiro_next(r0, r1, r2, r3)
+            u = to_unit(x)
             while t < nmix - 1 and u >= mix_cum[t]:
                 t += 1
         mtype = mix_codes[_u(t)]
         nl = mix_nlab[_u(t)]
-        lab = int(rng.random() * nl)
+        x, r0, r1, r2, r3 = xoshiro_next(r0, r1, r2, r3)
+        lab = int(to_unit(x) * nl)
         if lab >= nl:
             lab = nl - 1
         counters[_u(mtype), C_ATTEMPTED] += 1
@@ -225,7 +233,8 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
                 evals += 1
                 dE = c1 - c0
                 if dE > 0:
-                    u = rng.random()
+                    x, r0, r1, r2, r3 = xoshiro_next(r0, r1, r2, r3)
+                    u = to_unit(x)
                     p = ptab[_u(dE)] if dE < kmax else math.exp(-beta * dE)
                     if not (u < p):
                         accept = False
@@ -254,6 +263,10 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
             out_obs[4, f] = 1.0 / beta if beta > 0 else np.inf
         if reached:
             break
+    rng[0] = r0
+    rng[1] = r1
+    rng[2] = r2
+    rng[3] = r3
     return E, s - step0, evals
 
 
@@ -296,7 +309,7 @@ def _run_block_body(n, pos, grid, nw, energies, rngs, master, step0, step_end, r
                 rb = rep_at[t + 1]
                 d = (betas[t] - betas[t + 1]) * (energies[ra] - energies[rb])
                 swap_counts[t, 0] += 1
-                if d >= 0 or master.random() < math.exp(d):
+                if d >= 0 or uniform(master) < math.exp(d):
                     slot_of[ra] = t + 1
                     slot_of[rb] = t
                     rep_at[t] = rb
