@@ -9,6 +9,7 @@
 
     .venv/bin/python benchmarks/sampling.py --quick            # a couple of minutes
     .venv/bin/python benchmarks/sampling.py --seeds 5 --max-time 120 --sequences S1-1,...,H48-10,S1-9,S1-10,S1-11
+    .venv/bin/python benchmarks/sampling.py --no-speed --no-remc --check-moves 300   # same proposals as the C?
 """
 import argparse
 import csv
@@ -70,6 +71,7 @@ def remc(bench, seeds, max_time, threads):
     n = len(b["sequence"])
     sample(b["sequence"], b["lattice"], method="remc", steps=10 * n, seed=0, threads=threads)   # compile
     h_t, h_m, h_ok, c_t, c_m, c_ok = [], [], 0, [], [], 0
+    h_total = c_total = 0          # all moves of all runs, solved or not (for the exponential rate)
     for seed in range(1, seeds + 1):
         r = sample(b["sequence"], b["lattice"], method="remc", moves="pull", replicas=8, tmin=0.15, tmax=1.5,
                    target=b["best_energy"], max_time=max_time, seed=seed, threads=threads, every=10**9)
@@ -78,7 +80,9 @@ def remc(bench, seeds, max_time, threads):
             h_ok += 1
             h_t.append(r.seconds_to_target)
             h_m.append(r.steps_to_target * r.n_replicas)
+            h_total += r.steps_to_target * r.n_replicas
         else:
+            h_total += r.moves_attempted
             h_t.append(math.inf)
             h_m.append(math.inf)
         out = run_c(["-R", 8, "-a", 0.15, "-z", 1.5, "-k", 10, "-e", b["best_energy"], "-t", max_time,
@@ -87,7 +91,9 @@ def remc(bench, seeds, max_time, threads):
             c_ok += 1
             c_t.append(out["time_to_target_s"])
             c_m.append(out["steps_to_target"])
+            c_total += out["steps_to_target"]
         else:
+            c_total += out["attempted"]
             c_t.append(math.inf)
             c_m.append(math.inf)
 
@@ -96,7 +102,55 @@ def remc(bench, seeds, max_time, threads):
         if len(xs) % 2 == 0 and math.isfinite(m):
             m = statistics.median(xs)
         return m
-    return h_ok, med(h_t), med(h_m), c_ok, med(c_t), med(c_m)
+    # moves to target are close to exponential on the hard sequences; the censored maximum-likelihood
+    # mean is (all moves) / (successes), far less noisy than a median of few runs
+    mean_ratio = (h_total / h_ok) / (c_total / c_ok) if h_ok and c_ok else float("nan")
+    return h_ok, med(h_t), med(h_m), c_ok, med(c_t), med(c_m), mean_ratio
+
+
+def check_moves(ids, n_conf):
+    """Compare every pull-move slot of hpfold and of the C on conformations the C samples at T = 0.35.
+
+    The C's ``-C n -V file`` writes each sampled conformation with its distinct neighbours and
+    reports the number of valid slots and the multiplicity histogram; hpfold's
+    ``proposal_results`` runs every slot of the same conformation.  Equal sets, slot counts
+    and multiplicities mean the two proposal distributions are the same.
+    """
+    import collections
+    import tempfile
+
+    import numpy as np
+
+    from hpfold._data import benchmark
+    from hpfold._kernels.moves import PULL, max_neighbours, proposal_results
+    from hpfold.lattice import get_lattice
+
+    print(f"\n## Pull-move proposals, hpfold vs C, on {n_conf} conformations sampled by the C at T = 0.35")
+    print(f"{'sequence':<8} {'N':>4} {'lattice':<7} {'differ':>6} {'hpfold valid slots':>18} {'C valid slots':>13} "
+          f"{'hpfold pairs':>12} {'C pairs':>8}  multiplicities (hpfold | C)")
+    for sid in ids:
+        b = benchmark(sid)
+        lat = get_lattice(b["lattice"])
+        n = len(b["sequence"])
+        with tempfile.NamedTemporaryFile("r", suffix=".txt") as tmp:
+            out = run_c(["-C", n_conf, "-k", 20000, "-T", 0.35, "-b", 2e6, "-s", 1, "-V", tmp.name, b["lattice"],
+                         b["sequence"]])
+            lines = open(tmp.name).read().splitlines()
+        buf = np.zeros((max_neighbours(n, lat.n_directions, lat.order, PULL), n - 1), dtype=np.int8)
+        differ = slots = pairs = 0
+        mult = collections.Counter()
+        for line in lines:
+            x, *nbrs = line.split()
+            k = proposal_results(np.array([int(c, 16) for c in x], dtype=np.int8), lat.vectors, lat.group, PULL, buf)
+            got = collections.Counter("".join(format(int(d), "x") for d in row) for row in buf[:k])
+            got.pop(x, None)                                  # self-loops: the C does not list them either
+            slots += sum(got.values())
+            pairs += len(got)
+            mult.update(got.values())
+            differ += set(got) != set(nbrs)
+        c_mult = {m: c for m, c in enumerate(out["mult_hist"]) if c}
+        print(f"{sid:<8} {n:>4} {b['lattice']:<7} {differ:>6} {slots:>18} {out['labels_valid']:>13} {pairs:>12} "
+              f"{out['distinct_pairs']:>8}  {dict(sorted(mult.items()))} | {c_mult}", flush=True)
 
 
 def main():
@@ -111,6 +165,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="numba threads for REMC (default 1, like the C)")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--no-remc", action="store_true")
+    ap.add_argument("--check-moves", type=int, default=0, metavar="K",
+                    help="also compare every pull-move slot with the C's on K sampled conformations per sequence")
     args = ap.parse_args()
     from hpfold._data import benchmark
 
@@ -137,23 +193,27 @@ def main():
             hw, hc, cw, cc = speed(b, steps, repeat)
             print(f"{sid:<8} {len(b['sequence']):>4} {b['lattice']:<7} {hw / 1e6:>11.2f} {cw / 1e6:>8.2f} "
                   f"{hw / cw:>6.2f}   {hc / 1e6:>14.2f} {cc / 1e6:>10.2f} {hc / cc:>6.2f}", flush=True)
+    if args.check_moves:
+        check_moves(args.sequences.split(",") if args.sequences else ["S1-8", "H48-2"], args.check_moves)
     if not args.no_remc:
         pub = published()
         print(f"\n## REMC (pull, 8 replicas, T 0.15-1.5, swaps every 10 sweeps) to the best-known energy; "
               f"{seeds} seeds, budget {max_time:g} s each, hpfold threads={args.threads}")
         print("median over all runs, an unsolved run counting as infinite ('>budget' when half or fewer "
-              "are solved)")
+              "are solved);\nmoves ratio: hpfold / C of the mean moves to target, all moves of all runs / "
+              "successes (censored exponential fit)")
         print(f"{'sequence':<8} {'N':>4} {'E*':>4} | {'hpfold ok':>9} {'median s':>9} {'median moves':>13} | "
-              f"{'C ok':>5} {'median s':>9} {'median moves':>13} | {'time ratio':>10} | published")
+              f"{'C ok':>5} {'median s':>9} {'median moves':>13} | {'time ratio':>10} | {'moves ratio':>11} | "
+              "published")
         for sid in ids:
             b = benchmark(sid)
-            h_ok, h_t, h_m, c_ok, c_t, c_m = remc(b, seeds, max_time, args.threads)
+            h_ok, h_t, h_m, c_ok, c_t, c_m, mean_ratio = remc(b, seeds, max_time, args.threads)
             ratio = h_t / c_t if math.isfinite(c_t) and math.isfinite(h_t) and c_t > 0 else float("nan")
             sec = lambda x: f"{x:>9.3f}" if math.isfinite(x) else f"{'>' + format(max_time, 'g'):>9}"  # noqa: E731
             mv = lambda x: f"{x:>13.3g}" if math.isfinite(x) else f"{'-':>13}"  # noqa: E731
             rt = f"{ratio:>10.2f}" if ratio == ratio else f"{'-':>10}"
             print(f"{sid:<8} {len(b['sequence']):>4} {b['best_energy']:>4} | {h_ok:>4}/{seeds:<4} {sec(h_t)} "
-                  f"{mv(h_m)} | {c_ok:>2}/{seeds:<2} {sec(c_t)} {mv(c_m)} | {rt} | "
+                  f"{mv(h_m)} | {c_ok:>2}/{seeds:<2} {sec(c_t)} {mv(c_m)} | {rt} | {mean_ratio:>11.2f} | "
                   f"{pub.get(sid, '-')}", flush=True)
 
 
