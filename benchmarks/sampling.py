@@ -123,7 +123,7 @@ def check_moves(ids, n_conf):
 
     from hpfold._data import benchmark
     from hpfold._kernels.moves import PULL, max_neighbours, proposal_results
-    from hpfold.lattice import get_lattice
+    from hpfold.lattice import decode_directions, encode_directions, get_lattice
 
     print(f"\n## Pull-move proposals, hpfold vs C, on {n_conf} conformations sampled by the C at T = 0.35")
     print(f"{'sequence':<8} {'N':>4} {'lattice':<7} {'differ':>6} {'hpfold valid slots':>18} {'C valid slots':>13} "
@@ -135,14 +135,14 @@ def check_moves(ids, n_conf):
         with tempfile.NamedTemporaryFile("r", suffix=".txt") as tmp:
             out = run_c(["-C", n_conf, "-k", 20000, "-T", 0.35, "-b", 2e6, "-s", 1, "-V", tmp.name, b["lattice"],
                          b["sequence"]])
-            lines = open(tmp.name).read().splitlines()
+            lines = tmp.read().splitlines()
         buf = np.zeros((max_neighbours(n, lat.n_directions, lat.order, PULL), n - 1), dtype=np.int8)
         differ = slots = pairs = 0
         mult = collections.Counter()
         for line in lines:
             x, *nbrs = line.split()
-            k = proposal_results(np.array([int(c, 16) for c in x], dtype=np.int8), lat.vectors, lat.group, PULL, buf)
-            got = collections.Counter("".join(format(int(d), "x") for d in row) for row in buf[:k])
+            k = proposal_results(decode_directions(x).astype(np.int8), lat.vectors, lat.group, PULL, buf)
+            got = collections.Counter(encode_directions(row) for row in buf[:k])
             got.pop(x, None)                                  # self-loops: the C does not list them either
             slots += sum(got.values())
             pairs += len(got)
