@@ -7,11 +7,17 @@ under 5 minutes within 24 GiB.  Timings exclude numba compilation (reported apar
 
     python benchmarks/landscape.py                 # 14 and 16
     python benchmarks/landscape.py --sizes 14 16 18 --threads 2
+    python benchmarks/landscape.py --sizes 14 16 18 --baseline /path/to/old/checkout --repeat 3
+
+With ``--baseline DIR`` every size also runs with the hpfold package of the source tree ``DIR``
+(e.g. ``git worktree add /tmp/old <commit>``), interleaved with this tree's runs, and the table gains
+the ratio of flooding rates (this tree / baseline; the best of ``--repeat`` runs of each).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -43,6 +49,8 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[14, 16])
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--moves", default="pull")
+    p.add_argument("--baseline", help="source tree of the hpfold to compare with (its package is imported)")
+    p.add_argument("--repeat", type=int, default=1, help="runs per size and tree; the best counts")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -52,21 +60,47 @@ def main(argv=None) -> int:
     print(f"exact {args.moves}-move barrier trees, square lattice, threads={args.threads or 'default'}")
     print(f"{'N':>3} {'classes':>10} {'edges':>12} {'minima':>7} {'enum s':>7} {'flood s':>8} {'total s':>8} "
           f"{'cpu s':>7} {'states/s':>10} {'peak MiB':>9} {'target s':>8}")
+    base_rows = {}
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--child", str(n), "--moves", args.moves]
         if args.threads:
             cmd += ["--threads", str(args.threads)]
-        out = subprocess.run(cmd, capture_output=True, text=True)
-        if out.returncode:
-            print(f"{n:>3} failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
+        runs, base = [], []
+        for _ in range(max(1, args.repeat)):
+            runs.append(_run(cmd, None))
+            if args.baseline:
+                base.append(_run(cmd, args.baseline))
+        runs = [r for r in runs if isinstance(r, dict)] or runs
+        if not isinstance(runs[0], dict):
+            print(f"{n:>3} failed: {runs[0]}")
             continue
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = max(runs, key=lambda x: x["states_per_s"])
         print(f"{n:>3} {r['states']:>10,} {r['edges']:>12,} {r['minima']:>7,} {r['enumerate_s']:>7.2f} "
               f"{r['flood_s']:>8.2f} {r['total_s']:>8.2f} {r['cpu_s']:>7.2f} {r['states_per_s']:>10.3g} "
               f"{r['peak_mib']:>9.0f} "
               f"{targets.get(n, float('nan')):>8g}")
+        base = [b for b in base if isinstance(b, dict)]
+        if base:
+            base_rows[n] = (r, max(base, key=lambda x: x["states_per_s"]))
         sys.stdout.flush()
+    if base_rows:
+        print(f"\nagainst the baseline tree {args.baseline} (best of {args.repeat} interleaved runs each)")
+        print(f"{'N':>3} {'classes':>10} {'states/s now':>13} {'states/s base':>14} {'ratio':>6} {'same minima':>12}")
+        for n, (r, b) in base_rows.items():
+            same = (r["minima"], r["merges"], r["edges"]) == (b["minima"], b["merges"], b["edges"])
+            print(f"{n:>3} {r['states']:>10,} {r['states_per_s']:>13.3g} {b['states_per_s']:>14.3g} "
+                  f"{r['states_per_s'] / b['states_per_s']:>6.2f} {'yes' if same else 'NO':>12}")
     return 0
+
+
+def _run(cmd, tree):
+    env = dict(os.environ)
+    if tree:
+        env["PYTHONPATH"] = os.path.abspath(tree) + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode:
+        return out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -135,11 +135,13 @@ def _read_exact(f, path):
     children = [flat[offsets[k]:offsets[k + 1]].copy() for k in range(len(offsets) - 1)]
     emax = float(f.attrs["emax"])
     return ExactLandscape(
-        _text(f.attrs["sequence"]), _text(f.attrs["lattice"]), _text(f.attrs["model"]), _text(f.attrs["moves"]),
-        None if np.isnan(emax) else int(emax), s["directions"][()], s["energy"][()], s["weight"][()],
-        s["minimum"][()], s["basin"][()], f["minima/state"][()], g["saddle"][()], g["state"][()], children,
-        f["tree_parent"][()], int(f.attrs["n_edges"]), int(f.attrs["n_components"]), bool(f.attrs["symmetric"]),
-        float(f.attrs["temperature"]))
+        sequence=_text(f.attrs["sequence"]), lattice=_text(f.attrs["lattice"]), model=_text(f.attrs["model"]),
+        moves=_text(f.attrs["moves"]), emax=None if np.isnan(emax) else int(emax), directions=s["directions"][()],
+        energies=s["energy"][()], weights=s["weight"][()], minimum_of=s["minimum"][()], basin=s["basin"][()],
+        minimum_state=f["minima/state"][()], merge_saddle=g["saddle"][()], merge_state=g["state"][()],
+        merge_children=children, tree_parent=f["tree_parent"][()], n_edges=int(f.attrs["n_edges"]),
+        n_components=int(f.attrs["n_components"]), symmetric=bool(f.attrs["symmetric"]),
+        temperature=float(f.attrs["temperature"]))
 
 
 # ----------------------------------------------------------------------------- sampled
