@@ -124,3 +124,161 @@ def test_hp_state_graph_floods_to_the_same_landscape(seq, lattice):
     for key in ("minimum_of", "basin", "minimum_state", "merge_saddle", "merge_state", "tree_parent"):
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
     assert a.n_edges == b.n_edges == sg.n_edges // 2
+
+
+# ----------------------------------------------------------------------------- machine-learning spaces
+
+from hpfold.landscape.minima import local_entropy, minimum_properties  # noqa: E402
+from hpfold.spaces import KMeansSpace, PerceptronSpace  # noqa: E402
+
+
+def hamming_graph(space, n):
+    """The perceptron's state graph built independently: states = keys, edges = one differing bit."""
+    g = nx.Graph()
+    state_of = {int(k): s for s, k in enumerate(space.keys)}
+    for s, k in enumerate(space.keys):
+        g.add_node(s, energy=int(space.energies[s]), weight=1)
+    for key, s in state_of.items():
+        for i in range(n):
+            t = state_of[key ^ (1 << i)]
+            if s < t:
+                g.add_edge(s, t)
+    return g
+
+
+@pytest.mark.parametrize("n,alpha,seed", [(5, 0.6, 0), (8, 1.0, 3), (10, 0.6, 1), (12, 0.8, 7), (12, 2.0, 2)])
+def test_perceptron_flooding_is_brute_force(n, alpha, seed):
+    space = PerceptronSpace(n, alpha, seed)
+    # energies: misclassified patterns, computed directly
+    w = 2 * ((space.keys[:, None] >> np.arange(n, dtype=np.uint64)) & np.uint64(1)).astype(np.int64) - 1
+    out = np.where(w @ space.patterns.T >= 0, 1, -1)
+    np.testing.assert_array_equal((out != space.labels).sum(1), space.energies)
+    assert space.energies[space.index_of(space.teacher)] == 0
+    ls = flood(space)
+    assert_landscape_is_brute_force(ls, hamming_graph(space, n))
+
+
+def test_perceptron_test_error_and_local_entropy():
+    space = PerceptronSpace(12, 0.6, 4)
+    ls = flood(space)
+    assert space.test_error([space.index_of(space.teacher)])[0] == 0
+    exact = space.test_error(ls.minimum_state)
+    sampled = space.test_error_sampled(ls.minimum_state, 40000)
+    assert np.abs(exact - sampled).max() < 0.02  # 4 sigma of a 40,000-pattern estimate
+    # local entropy against a direct count over the Hamming ball
+    for radius in (0, 1, 2):
+        le = local_entropy(ls, radius=radius, delta=1)
+        for m, s in enumerate(ls.minimum_state[:20]):
+            key = int(space.keys[s])
+            dist = np.array([bin(int(k) ^ key).count("1") for k in space.keys])
+            inside = (dist <= radius) & (space.energies <= space.energies[s] + 1)
+            assert le[m] == pytest.approx(np.log(inside.sum()))
+    table = minimum_properties(ls)
+    assert len(table["test_error"]) == ls.n_minima and np.all(table["plateau_size"] >= 1)
+
+
+def test_perceptron_bad_parameters():
+    with pytest.raises(ValueError, match="alpha must be positive"):
+        PerceptronSpace(10, 0)
+    with pytest.raises(ValueError, match="at most 30"):
+        PerceptronSpace(31, 0.5)
+    with pytest.raises(ValueError, match="GiB"):
+        from hpfold.spaces import perceptron as P
+        saved = P._available_memory
+        P._available_memory = lambda: 1 << 20
+        try:
+            PerceptronSpace(20, 0.5)
+        finally:
+            P._available_memory = saved
+
+
+def canonical_partition(labels):
+    remap = {}
+    return tuple(remap.setdefault(c, len(remap)) for c in labels)
+
+
+@pytest.mark.parametrize("m,k,seed", [(6, 2, 0), (7, 3, 1), (8, 3, 5), (7, 4, 2)])
+def test_kmeans_flooding_is_brute_force(m, k, seed):
+    import itertools
+
+    space = KMeansSpace(n_points=m, k=k, seed=seed)
+    assert int(space.weights.sum()) == k ** m
+    # independent oracle: every labelled assignment, canonicalised in Python
+    parts = {}
+    for labels in itertools.product(range(k), repeat=m):
+        parts.setdefault(canonical_partition(labels), []).append(labels)
+    assert len(parts) == len(space)
+    state = {tuple(space.labels_of(s)): s for s in range(len(space))}
+    g = nx.Graph()
+    for p, s in state.items():
+        pts = space.points
+        sse = sum(((pts[np.array(p) == c] - pts[np.array(p) == c].mean(0)) ** 2).sum()
+                  for c in set(p))
+        assert space.energies[s] == pytest.approx(sse, abs=1e-8)
+        assert space.weights[s] == len(parts[p])
+        g.add_node(s, energy=space.energies[s].item(), weight=len(parts[p]))
+    for p, s in state.items():
+        for i in range(m):
+            for c in range(k):
+                q = list(p)
+                q[i] = c
+                t = state[canonical_partition(q)]
+                if t != s:
+                    g.add_edge(s, t)
+    assert_landscape_is_brute_force(flood(space), g)
+
+
+def test_barriers_file_space(tmp_path):
+    from hpfold.spaces import read_barriers_file
+
+    f = tmp_path / "states.txt"
+    f.write_text("# a ring\nA -3\nD -2\nB -1\nC 1\nneighbours\n1 4\n4 2\n3 2 1\n")
+    ls = flood(read_barriers_file(f))
+    assert ls.n_minima == 2 and ls.merge_saddle.tolist() == [-1] and ls.label(ls.merge_state[0]) == "B"
+    rna = tmp_path / "rna.txt"
+    rna.write_text("GGGAAACCC -1.20 1.50\n(((...))) -1.20\n((.....)) -0.30\n......... 0.00\n.((...)). 0.10\n"
+                   "(.......) 0.20\n.(.....). 0.50\n")
+    ls = flood(read_barriers_file(rna))
+    assert [ls.label(s) for s in ls.minimum_state] == ["(((...)))", "........."]
+    assert ls.barrier[1] == pytest.approx(0.2)
+    for text, message in [("A 1\nB 0\n", "sorted ascending"), ("A x\n", "label energy"),
+                          ("A 0\nB 1\nneighbours\n1 3\n", "from 1 to 2"), ("A 0\nB 1\n", "no neighbours"),
+                          ("A 0\nA 1\nedges\n1 2\n", "duplicate")]:
+        f.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            read_barriers_file(f)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--space", "nope"], "unknown space 'nope'"),
+    (["--space", "perceptron", "--alpha", "0"], "alpha must be positive"),
+    (["--space", "perceptron", "--alpha", "-1"], "alpha must be positive"),
+    (["--space", "perceptron", "--n", "40"], "at most 30"),
+    (["--space", "perceptron", "--k", "3"], "--k applies to kmeans"),
+    (["HPPH", "--n", "5"], "--n applies"),
+    (["--from-barriers", "/nonexistent/states.txt"], "cannot read"),
+])
+def test_cli_space_errors_are_one_line(argv, message, capsys):
+    from hpfold.cli import main
+
+    assert main(["landscape", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+
+
+def test_cli_perceptron_json_and_plot(tmp_path, capsys):
+    import json
+
+    from hpfold.cli import main
+
+    assert main(["landscape", "--space", "perceptron", "--n", "12", "--alpha", "0.6", "--seed", "1", "--plot",
+                 str(tmp_path / "dg.png"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ls = flood(PerceptronSpace(12, 0.6, 1))
+    assert out["space"] == "perceptron" and out["n_states"] == 4096 and out["n_minima"] == ls.n_minima
+    for key in ("n_edges", "n_components", "minima", "merges", "funnel"):
+        assert key in out
+    assert all({"energy", "size", "barrier", "local_entropy", "test_error"} <= set(m) for m in out["minima"])
+    assert (tmp_path / "dg.png").stat().st_size > 1000
+    assert main(["landscape", "--space", "kmeans", "--n", "7", "--k", "3"]) == 0
+    assert "kmeans" in capsys.readouterr().out

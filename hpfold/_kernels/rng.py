@@ -24,7 +24,7 @@ True
 import numpy as np
 from numba import njit
 
-__all__ = ["seed_state", "xoshiro_next", "to_unit", "uniform"]
+__all__ = ["seed_state", "xoshiro_next", "to_unit", "uniform", "draw", "below"]
 
 _U = np.uint64
 _TWO_M53 = 1.0 / 9007199254740992.0      # 2**-53
@@ -64,6 +64,23 @@ def uniform(state):
     state[2] = s2
     state[3] = s3
     return to_unit(out)
+
+
+@njit(inline="always")
+def draw(state):
+    """One 64-bit output from the uint64[4] ``state`` (updated in place)."""
+    out, s0, s1, s2, s3 = xoshiro_next(state[0], state[1], state[2], state[3])
+    state[0] = s0
+    state[1] = s1
+    state[2] = s2
+    state[3] = s3
+    return out
+
+
+@njit(inline="always")
+def below(state, n):
+    """A uniform integer in ``0 .. n-1`` (n < 2^53) from the uint64[4] ``state``."""
+    return np.int64(to_unit(draw(state)) * n)
 
 
 def seed_state(seed_sequence):

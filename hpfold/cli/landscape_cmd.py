@@ -15,6 +15,22 @@ def add_parser(sub):
         description="Exact barrier tree of a sequence (every symmetry class flooded by increasing energy), or "
                     "the minima graph of a trajectory (--from), with funnel metrics and a disconnectivity plot.")
     p.add_argument("sequence", nargs="?", help="HP sequence (exact landscape); omit with --from")
+    p.add_argument("--space", default="hp", metavar="NAME",
+                   help="state space: hp (a SEQUENCE; default), perceptron (--n --alpha --seed --sample) or "
+                        "kmeans (--n points, --k clusters, --seed)")
+    p.add_argument("--n", type=int, default=None, help="perceptron weights (default 16) or kmeans points (10)")
+    p.add_argument("--alpha", type=float, default=None, help="perceptron patterns per weight (default 0.6)")
+    p.add_argument("--seed", type=int, default=None, help="perceptron teacher/training set, kmeans points (0)")
+    p.add_argument("--sample", type=int, default=None, help="perceptron training set of the same teacher (0)")
+    p.add_argument("--k", type=int, default=None, help="kmeans clusters (default 3)")
+    p.add_argument("--from-barriers", metavar="STATES.txt",
+                   help="a landscape from a file: energy-sorted 'label energy' lines (barriers' input) and a "
+                        "'neighbours' section of 'i j k ...' lines (or RNA dot-brackets)")
+    p.add_argument("--edges", metavar="FILE", help="the adjacency list of --from-barriers, as a separate file")
+    p.add_argument("--radius", type=int, default=2,
+                   help="moves (Hamming distance) of the local entropy of non-HP spaces (default 2)")
+    p.add_argument("--delta", type=float, default=0.0,
+                   help="energy allowance of the local entropy: states within E_min + DELTA count (default 0)")
     p.add_argument("--from", dest="trajectory", metavar="TRAJ.h5", help="sampled landscape of a trajectory file")
     p.add_argument("--exact", action="store_true",
                    help="enumerate and flood every state (the default when a sequence is given)")
@@ -48,6 +64,12 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    generic = args.space != "hp" or args.from_barriers
+    if generic:
+        return run_space(args)
+    for flag in ("n", "alpha", "seed", "sample", "k", "edges"):
+        if getattr(args, flag) is not None:
+            raise ValueError(f"--{flag} applies to --space perceptron/kmeans or --from-barriers, not to HP chains")
     if args.trajectory and args.sequence:
         raise ValueError("give a SEQUENCE (exact landscape) or --from TRAJ.h5 (sampled landscape), not both")
     if not args.trajectory and not args.sequence:
@@ -108,6 +130,64 @@ def run(args) -> int:
     return 0
 
 
+def run_space(args) -> int:
+    """``--space NAME`` or ``--from-barriers FILE``: flood a generic space."""
+    if args.space != "hp" and args.from_barriers:
+        raise ValueError("give --space or --from-barriers, not both")
+    if args.sequence or args.trajectory:
+        raise ValueError("a SEQUENCE or --from TRAJ.h5 is for HP chains; not with --space/--from-barriers")
+    for flag in ("lattice", "moves", "model", "emax"):
+        if getattr(args, flag) is not None:
+            raise ValueError(f"--{flag} applies to HP chains")
+    if args.radius < 0:
+        raise ValueError("--radius must be >= 0")
+    if not args.temperature > 0:
+        raise ValueError("--temperature must be positive")
+    if args.plot and not args.plot.lower().endswith((".png", ".svg", ".pdf")):
+        raise ValueError("--plot: use a .png, .svg or .pdf file name")
+    if args.output:
+        raise ValueError("-o: HDF5 output is for HP landscapes; use --json or --tree for other spaces")
+    from ..landscape.core import flood
+    from ..landscape.graph import disconnectivity_tree, write_tree
+    from ..landscape.metrics import funnel_metrics
+    from ..landscape.minima import minimum_properties
+
+    if args.from_barriers:
+        if any(getattr(args, f) is not None for f in ("n", "alpha", "seed", "sample", "k")):
+            raise ValueError("--n/--alpha/--seed/--sample/--k describe a --space, not a file")
+        from ..spaces.from_file import read_barriers_file
+
+        space = read_barriers_file(args.from_barriers, args.edges)
+    else:
+        if args.edges:
+            raise ValueError("--edges applies to --from-barriers")
+        from ..spaces.registry import make_space
+
+        space = make_space(args.space, n=args.n, alpha=args.alpha, seed=args.seed, sample=args.sample, k=args.k,
+                           force=args.force)
+    ls = flood(space, threads=args.threads, temperature=args.temperature)
+    props = minimum_properties(ls, radius=args.radius, delta=args.delta)
+    tree = disconnectivity_tree(ls.to_graph())
+    metrics = funnel_metrics(tree)
+    if args.tree:
+        write_tree(tree, args.tree)
+    if args.plot:
+        _plot(tree, args)
+    if args.json:
+        out = ls.to_dict()
+        for m, rec in enumerate(out["minima"]):
+            for key in ("local_entropy", "test_error"):
+                if key in props:
+                    rec[key] = round(float(props[key][m]), 6)
+        out["funnel"] = metrics.to_dict()
+        print(json.dumps(out))
+    else:
+        print(ls.summary())
+        print()
+        print(format_metrics(metrics))
+    return 0
+
+
 def format_metrics(m) -> str:
     """Readable lines for :class:`~hpfold.landscape.metrics.FunnelMetrics`."""
     def pct(x):
@@ -133,13 +213,22 @@ def _plot(tree, args):
     from ..plot.disconnectivity import plot_disconnectivity
 
     colour = {"q": "q", "basin": "basin_size", "energy": "energy", "none": None}[args.color]
+    if colour == "q" and not any("q" in d for _, d in tree.nodes(data=True)):
+        colour = "basin_size"  # no native overlap outside HP chains
     if colour == "basin_size" and not any("basin_size" in d for _, d in tree.nodes(data=True)):
         colour = "visits"
     fig, ax = plt.subplots(figsize=(8, 5.5))
     plot_disconnectivity(tree, ax=ax, color_by=colour, n_lowest=args.n_lowest,
                          log_color=colour in ("basin_size", "visits"))
-    title = tree.graph.get("sequence", "")
-    ax.set_title(f"{title}  ({tree.graph.get('lattice', '')}, {tree.graph.get('moves', '')} moves)", fontsize=9)
+    if "sequence" in tree.graph:
+        title = (f"{tree.graph['sequence']}  ({tree.graph.get('lattice', '')}, {tree.graph.get('moves', '')} "
+                 "moves)")
+    else:
+        skip = ("space", "symmetry", "exact", "n_states", "n_edges", "n_components", "temperature", "roots",
+                "integer", "binned")
+        params = ", ".join(f"{k}={v}" for k, v in tree.graph.items() if k not in skip and v is not None)
+        title = f"{tree.graph.get('space', '')}  ({params})"
+    ax.set_title(title, fontsize=9)
     try:
         fig.savefig(args.plot, dpi=150, bbox_inches="tight")
     finally:

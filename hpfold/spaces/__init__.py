@@ -7,6 +7,8 @@ A space gives energies sorted ascending, weights (microstates per state) and a n
 :class:`HPSpace`    symmetry classes of an HP chain's conformations (a move set)
 :class:`KeySpace`   states as uint64 keys, neighbours from a numba function
 :class:`GraphSpace` an explicit neighbour list (e.g. :func:`read_barriers_file`)
+:class:`PerceptronSpace` the binary teacher-student perceptron (weight flips)
+:class:`KMeansSpace` K-means partitions of a point set (reassign one point)
 =================  ==========================================================
 """
 from importlib import import_module
@@ -17,6 +19,10 @@ _LAZY = {
     "GraphSpace": "hpfold.spaces.base",
     "StateGraph": "hpfold.spaces.base",
     "HPSpace": "hpfold.spaces.hp",
+    "PerceptronSpace": "hpfold.spaces.perceptron",
+    "KMeansSpace": "hpfold.spaces.kmeans",
+    "read_barriers_file": "hpfold.spaces.from_file",
+    "space_from_file": "hpfold.spaces.from_file",
 }
 
 __all__ = list(_LAZY)

@@ -156,6 +156,19 @@ class DiscreteSpace:
     def state_graph(self) -> StateGraph:
         raise NotImplementedError
 
+    def ball_counts(self, starts, thresholds, radius):
+        """For each start: states within ``radius`` moves with energy ``<= threshold``, and all of them.
+
+        Returns int64 [R, 2].  The default walks :meth:`state_graph`; key spaces walk their
+        neighbour function (no graph in memory).
+        """
+        from .._kernels.ball import csr_ball_counts
+
+        graph = self.state_graph()
+        return csr_ball_counts(graph.indptr, graph.indices, self.energies.astype(np.float64),
+                               np.asarray(starts, dtype=np.int64), np.asarray(thresholds, dtype=np.float64),
+                               int(radius))
+
     def label(self, state: int) -> str:
         return str(int(state))
 
@@ -280,6 +293,13 @@ class KeySpace(DiscreteSpace):
             raise RuntimeError(f"{self.name}: the neighbour function wrote more than max_neighbours keys")
         return StateGraph(self.energies, self.weights, indptr, indices, mult,
                           np.full(self.n_states, self.max_neighbours, dtype=np.int64), int(missing))
+
+    def ball_counts(self, starts, thresholds, radius):
+        from .._kernels.ball import key_ball_counts
+
+        return key_ball_counts(self.neighbours, self.params, self.max_neighbours, self.keys, self.rank, self.table,
+                               self.shift, self.energies.astype(np.float64), np.asarray(starts, dtype=np.int64),
+                               np.asarray(thresholds, dtype=np.float64), int(radius))
 
     def label(self, state: int) -> str:
         key = int(self.keys[state])
