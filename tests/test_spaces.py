@@ -282,3 +282,68 @@ def test_cli_perceptron_json_and_plot(tmp_path, capsys):
     assert (tmp_path / "dg.png").stat().st_size > 1000
     assert main(["landscape", "--space", "kmeans", "--n", "7", "--k", "3"]) == 0
     assert "kmeans" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- dynamics and the analogy
+
+from hpfold.landscape.dynamics import run_dynamics  # noqa: E402
+
+
+def test_metropolis_walkers_reach_the_boltzmann_distribution():
+    space = ising_chain(6, 1, 0.5)
+    ls = flood(space)
+    t = 1.5
+    r = run_dynamics(ls, "metropolis", temperature=t, steps=300, n_walkers=4000, seed=2)
+    p = np.exp(-(space.energies - space.energies.min()) / t)
+    p /= p.sum()
+    seen = np.bincount(r.end_state, minlength=len(space)) / 4000
+    by_energy = {e: (p[space.energies == e].sum(), seen[space.energies == e].sum()) for e in np.unique(space.energies)}
+    for e, (exact, measured) in by_energy.items():
+        assert abs(exact - measured) < 4 * np.sqrt(exact * (1 - exact) / 4000) + 1e-3, e
+
+
+def test_dynamics_are_reproducible_and_per_walker():
+    ls = flood(PerceptronSpace(10, 0.8, seed=3))
+    for kind, t in (("descent", 0), ("metropolis", 0.4), ("minibatch", 0.0)):
+        a = run_dynamics(ls, kind, temperature=t, n_walkers=30, seed=9)
+        b = run_dynamics(ls, kind, temperature=t, n_walkers=60, seed=9)
+        np.testing.assert_array_equal(a.end_state, b.end_state[:30])
+        assert np.all(ls.basin[a.end_state] == a.end_minimum)
+    # zero-temperature descent ends at a state that no single flip improves, most of the time at a minimum
+    d = run_dynamics(ls, "descent", n_walkers=100, steps=5000, seed=1)
+    sg = ls.space.state_graph()
+    for s in d.end_state:
+        nb = sg.indices[sg.indptr[s]:sg.indptr[s + 1]]
+        assert ls.energies[nb].min() >= ls.energies[s]
+    hp = exact_landscape("HPHPPHHPHH")
+    r = run_dynamics(hp, "descent", n_walkers=20, seed=1)
+    assert r.end_minimum.max() < hp.n_minima
+    with pytest.raises(ValueError, match="training patterns"):
+        run_dynamics(hp, "minibatch")
+    with pytest.raises(ValueError, match="unknown kind"):
+        run_dynamics(hp, "sgd")
+
+
+def test_resampling_and_growth():
+    from hpfold.landscape.analogy import minima_growth, resampling_survival
+
+    ref = flood(PerceptronSpace(10, 1.0, seed=2))
+    other = flood(PerceptronSpace(10, 1.0, seed=2, sample=1))
+    assert other.space.teacher == ref.space.teacher
+    r = resampling_survival(ref, [ref, other])
+    assert r["survival"][0] == 1.0 and 0 <= r["survival"][1] <= 1
+    assert r["ground_survival"][1] > 0  # the teacher is a ground state of every training set
+    g = minima_growth(lambda n, k: flood(ising_chain(n, 1, 0)), [4, 6], repeats=1)
+    assert g["minima"] == [2.0, 2.0] and g["rate"] == pytest.approx(0)
+
+
+@pytest.mark.parametrize("module", ["hpfold.spaces.base", "hpfold.spaces.perceptron", "hpfold.spaces.kmeans",
+                                    "hpfold.spaces.from_file", "hpfold.spaces.registry", "hpfold.spaces.hp",
+                                    "hpfold.landscape.core", "hpfold.landscape.minima", "hpfold.landscape.dynamics",
+                                    "hpfold.landscape.analogy"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

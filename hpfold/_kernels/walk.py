@@ -5,6 +5,7 @@ from numba import njit
 from .rng import below as _below
 from .rng import draw as _draw
 from .rng import to_unit
+from .flood import state_of
 
 
 @njit(cache=True)
@@ -30,6 +31,31 @@ def graph_walk(indptr, indices, mult, n_slots, energies, starts, temperature, st
             if q == end:
                 continue  # a rejected slot
             t = indices[q]
+            de = energies[t] - energies[s]
+            if de <= 0:
+                s = t
+            elif temperature > 0 and to_unit(_draw(st)) < np.exp(-de / temperature):
+                s = t
+        out[r] = s
+    return out
+
+
+@njit
+def key_walk(neighbours, params, max_k, keys, rank, table, shift, energies, starts, temperature, steps, seeds):
+    """:func:`graph_walk` on a key space: slot ``j`` of ``max_k`` is the j-th key ``neighbours`` writes."""
+    out = np.empty(starts.shape[0], dtype=np.int64)
+    buf = np.empty(max_k, dtype=np.uint64)
+    for r in range(starts.shape[0]):
+        st = seeds[r].copy()
+        s = starts[r]
+        for _ in range(steps):
+            j = _below(st, max_k)
+            k = neighbours(keys[s], params, buf)
+            if j >= k:
+                continue
+            t = state_of(buf[j], rank, table, shift)
+            if t < 0 or t == s:
+                continue
             de = energies[t] - energies[s]
             if de <= 0:
                 s = t

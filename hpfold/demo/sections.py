@@ -251,70 +251,6 @@ def kinetics_section(quick=False, seed=3) -> Section:
     return sec
 
 
-def _wide_and_narrow_basins(landscapes, seed=17, tries=40):
-    """A landscape with a higher minimum whose gradient basin holds more conformations than the
-    global minimum's; returns (landscape, wide minimum, global minimum), the widest such pair."""
-    from ..landscape import exact_landscape
-
-    def best_pair(ls):
-        energy, weight = ls.minimum_energy, ls.basin_weight
-        deep = int(np.argmin(energy))
-        wide = [m for m in range(ls.n_minima) if energy[m] > energy[deep] and weight[m] > weight[deep]]
-        if not wide:
-            return None
-        m = max(wide, key=lambda k: weight[k])
-        return weight[m] / weight[deep], m, deep
-
-    found = [(pair, ls) for ls in landscapes.values() if (pair := best_pair(ls))]
-    rng = np.random.default_rng(seed)
-    n = len(next(iter(landscapes.values())).sequence)
-    for _ in range(tries):
-        if found:
-            break
-        seq = "".join(rng.choice(["H", "P"], size=n))
-        ls = exact_landscape(seq, "square", "pull")
-        if (pair := best_pair(ls)):
-            found.append((pair, ls))
-    if not found:
-        raise RuntimeError("no landscape with a wide shallow basin larger than the global one was found")
-    (ratio, wide, deep), ls = max(found, key=lambda item: item[0][0])
-    return ls, wide, deep
-
-
-def flat_minima_section(landscapes) -> Section:
-    """Occupancy of a wide, shallow basin against a narrow, deep one (the flat-minima effect)."""
-    from ..plot.demo_figures import plot_basin_occupancy
-    t0 = time.perf_counter()
-    ls, wide, deep = _wide_and_narrow_basins(landscapes)
-    energy, weight = ls.minimum_energy, ls.basin_weight
-    temps = np.linspace(0.05, 2.0, 80)
-    occ = np.array([ls.basin_probability(t)[[wide, deep]] for t in temps])
-    crossing = temps[np.argmax(occ[:, 0] > occ[:, 1])] if np.any(occ[:, 0] > occ[:, 1]) else float("nan")
-    fig, ax = _figure()
-    labels = [f"wide basin: E = {int(energy[wide])}, {int(weight[wide]):,} conformations drain into it",
-              f"narrow basin: E = {int(energy[deep])} (global), {int(weight[deep]):,} conformations"]
-    plot_basin_occupancy(temps, [occ[:, 0], occ[:, 1]], labels, ax)
-    if np.isfinite(crossing):
-        ax.axvline(crossing, color="grey", ls=":", lw=1)
-    sec = Section("flat_minima", "Where the analogy with loss landscapes holds and breaks",
-                  intro=f"Gradient basins of the sequence <code>{ls.sequence}</code>: the equilibrium "
-                        "probability of finding the chain in a basin is the Boltzmann weight summed over "
-                        "every conformation whose steepest descent ends there.")
-    sec.tables.append(("The two basins", ["basin", "minimum energy", "conformations draining in", "barrier"],
-                       [["wide", int(energy[wide]), int(weight[wide]), float(ls.barrier[wide])],
-                        ["narrow (global)", int(energy[deep]), int(weight[deep]), float(ls.barrier[deep])]]))
-    sec.figures.append(("flat_minima", fig,
-                        f"At finite temperature the wide, shallow basin holds more of the population "
-                        f"(above T ≈ {crossing:.2f}): entropy wins, as stochastic gradient descent's noise "
-                        "favours flat minima of a loss. At low temperature the deep, narrow one wins — "
-                        "the analogy breaks where energy, not volume, decides, and where a protein's native "
-                        "state (unlike a network's best flat minimum) is one specific conformation."))
-    sec.data.update(temperatures=temps, occupancy_wide=occ[:, 0], occupancy_narrow=occ[:, 1],
-                    crossing_temperature=crossing)
-    sec.seconds = time.perf_counter() - t0
-    return sec
-
-
 def run_demo(out_dir="demo_out", quick=False, progress=print):
     """Compute every section and write the report; returns the path of report.html."""
     from .report import write_report
@@ -331,8 +267,9 @@ def run_demo(out_dir="demo_out", quick=False, progress=print):
     sections.append(landscape_sec)
     progress(f"[{time.perf_counter() - t0:6.1f} s] kinetics on the exact landscape ...")
     sections.append(kinetics_section(quick))
-    progress(f"[{time.perf_counter() - t0:6.1f} s] wide and narrow basins ...")
-    sections.append(flat_minima_section(landscapes))
+    progress(f"[{time.perf_counter() - t0:6.1f} s] funnels beside loss landscapes ...")
+    from .analogy import analogy_section
+    sections.append(analogy_section(landscapes, quick))
     path = write_report(sections, out_dir, parameters={"quick": bool(quick)})
     progress(f"[{time.perf_counter() - t0:6.1f} s] report written to {path}")
     return path, sections

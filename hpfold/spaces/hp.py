@@ -32,7 +32,7 @@ class HPSpace(DiscreteSpace):
     --------
     >>> space = HPSpace.from_sequence("HPPHPH", "square", "pull")
     >>> len(space), int(space.energies[0]), space.label(0)
-    (36, -2, '01123')
+    (36, -2, '01223')
 
     Notes
     -----

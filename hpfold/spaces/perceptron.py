@@ -60,7 +60,7 @@ class PerceptronSpace(KeySpace):
     Examples
     --------
     >>> space = PerceptronSpace(10, alpha=0.6, seed=1)
-    >>> len(space), space.n_patterns, int(space.energies[0]), space.index_of(space.teacher) < space.level_bounds[1]
+    >>> len(space), space.n_patterns, int(space.energies[0]), bool(space.index_of(space.teacher) < space.level_bounds[1])
     (1024, 6, 0, True)
 
     Notes
