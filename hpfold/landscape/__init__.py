@@ -1,10 +1,15 @@
-"""Energy landscapes: exact barrier trees by flooding, sampled minima graphs, disconnectivity trees, funnel metrics.
+"""Energy landscapes of any discrete space (:mod:`hpfold.spaces`): exact barrier trees by flooding, sampled minima graphs, disconnectivity trees, funnel metrics.
 
 Public names are imported lazily (nothing compiles at import).
 """
 from importlib import import_module
 
 _LAZY = {
+    "flood": "hpfold.landscape.core",
+    "Landscape": "hpfold.landscape.core",
+    "minimum_properties": "hpfold.landscape.minima",
+    "local_entropy": "hpfold.landscape.minima",
+    "run_dynamics": "hpfold.landscape.dynamics",
     "exact_landscape": "hpfold.landscape.flooding",
     "flood_states": "hpfold.landscape.flooding",
     "ExactLandscape": "hpfold.landscape.flooding",

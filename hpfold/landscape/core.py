@@ -315,7 +315,7 @@ class Landscape:
         lines += ["", f"{'id':>6} {'E':>7} {'plateau':>8} {'basin':>10} {'barrier':>8}  state"]
         bsize, psize = self.basin_size, self.plateau_size
         for m in show:
-            lines.append(f"{m:>6} {_number(energy[m]):>7} {int(psize[m]):>8} {int(bsize[m]):>10} "
+            lines.append(f"{m:>6} {_short(energy[m]):>7} {int(psize[m]):>8} {int(bsize[m]):>10} "
                          f"{barrier_text(barrier[m]):>8}  {self.label(self.minimum_state[m])}")
         if self.n_minima > len(show):
             lines.append(f"   ... {self.n_minima - len(show)} more")
@@ -326,7 +326,13 @@ def barrier_text(barrier) -> str:
     """A barrier for a table: the number, or "global" where it is undefined (no lower minimum)."""
     if barrier is None or (isinstance(barrier, float) and math.isnan(barrier)):
         return "global"
-    return f"{_number(barrier):g}"
+    return _short(barrier)
+
+
+def _short(x) -> str:
+    """A number for a table column: integers as they are, floats to 4 significant digits."""
+    x = _number(x)
+    return str(x) if isinstance(x, int) else f"{x:.4g}"
 
 
 # ---------------------------------------------------------------------------- engine
