@@ -11,6 +11,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numba
 import numpy as np
@@ -102,27 +103,27 @@ class Landscape:
         return self.n_components > 1
 
     # ------------------------------------------------------------------ minima
-    @property
+    @cached_property
     def minimum_energy(self) -> np.ndarray:
         return self.energies[self.minimum_state]
 
-    @property
+    @cached_property
     def plateau_size(self) -> np.ndarray:
         """States in each minimum's plateau."""
         return np.bincount(self.minimum_of[self.minimum_of >= 0], minlength=self.n_minima)
 
-    @property
+    @cached_property
     def plateau_weight(self) -> np.ndarray:
         """Microstates (weighted) in each minimum's plateau."""
         sel = self.minimum_of >= 0
         return np.bincount(self.minimum_of[sel], weights=self.weights[sel], minlength=self.n_minima).astype(np.int64)
 
-    @property
+    @cached_property
     def basin_size(self) -> np.ndarray:
         """States whose steepest descent ends in each minimum."""
         return np.bincount(self.basin, minlength=self.n_minima)
 
-    @property
+    @cached_property
     def basin_weight(self) -> np.ndarray:
         """Microstates (weighted) whose steepest descent ends in each minimum."""
         return np.bincount(self.basin, weights=self.weights, minlength=self.n_minima).astype(np.int64)
@@ -147,7 +148,7 @@ class Landscape:
             raise ValueError(f"temperature must be positive, got {t}")
         return t
 
-    @property
+    @cached_property
     def barrier(self) -> np.ndarray:
         """Saddle to a strictly lower minimum minus the minimum's energy.
 
