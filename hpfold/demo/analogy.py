@@ -124,7 +124,7 @@ def analogy_section(landscapes, quick=False, seed=1) -> Section:
                label="zero-training-error minima (area: descent endpoints)")
     ax.set_xlabel("local entropy: log #states within 2 flips with E <= E_min")
     ax.set_ylabel("test error")
-    leg = ax.legend(fontsize=8, loc="best", markerscale=0.3)
+    ax.legend(fontsize=8, loc="best", markerscale=0.3)
     verdict = ("flatter minima generalise better here, as Baldassi et al. (2015) and Keskar et al. (2017) report"
                if corr < -0.1 else "flatness does not predict lower test error here" if np.isfinite(corr)
                else "too few zero-error minima to correlate")
