@@ -92,3 +92,7 @@ try:
     from reference_thermo import *  # noqa: F401,F403
 except ImportError:
     pass
+try:
+    from reference_kinetics import *  # noqa: F401,F403
+except ImportError:
+    pass

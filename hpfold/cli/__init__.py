@@ -16,7 +16,7 @@ import sys
 from .. import __version__
 
 #: subcommand modules, in the order they appear in ``hpfold --help``
-SUBCOMMANDS = ["enumerate", "sample", "info", "landscape", "dos", "thermo", "demo", "bench"]
+SUBCOMMANDS = ["enumerate", "sample", "info", "landscape", "kinetics", "dos", "thermo", "demo", "bench"]
 
 
 class CliError(Exception):
