@@ -23,6 +23,23 @@ class CliError(Exception):
     """A user-facing error: printed as one line, exit status 2."""
 
 
+def add_overwrite_argument(p) -> None:
+    """``--overwrite``: the flag every subcommand that writes files takes."""
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing output files (default: refuse to overwrite them)")
+
+
+def claim(args, *paths, resume=False):
+    """Lock the output files of a run and refuse existing ones without ``--overwrite`` (a context manager).
+
+    Taken at the start of ``run``, before any computation, so that a run that could not write its result
+    fails at once and two hpfold processes never write the same file.
+    """
+    from ..io._safe import claim_outputs
+
+    return claim_outputs(paths, overwrite=getattr(args, "overwrite", False), resume=resume)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hpfold", description="HP lattice proteins: exact enumeration, sampling and energy landscapes.")
