@@ -124,6 +124,47 @@ def test_whole_file_write_is_atomic(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["e.h5"]
 
 
+def _landscape_writer():
+    from hpfold.landscape import exact_landscape
+    from hpfold.landscape.h5 import write_landscape
+
+    ls = exact_landscape("HPPHPH", "square", moves="pull")
+    return lambda path: write_landscape(path, ls), "hpfold.landscape.h5._write_exact"
+
+
+def _tree_writer():
+    from hpfold.landscape import exact_landscape
+    from hpfold.landscape.graph import disconnectivity_tree, write_tree
+
+    tree = disconnectivity_tree(exact_landscape("HPPHPH", "square", moves="pull").to_graph())
+    return lambda path: write_tree(tree, path), "hpfold.landscape.graph.tree_to_dict"
+
+
+def _dos_writer():
+    from hpfold.dos import DensityOfStates, write_dos
+
+    dos = DensityOfStates("HPPH", "square", "HP", [-1, 0], np.log([8, 28]), "exact", "toy")
+    return lambda path: write_dos(path, dos), "hpfold.io._format.set_attributes"
+
+
+@pytest.mark.parametrize("make, name", [(_landscape_writer, "l.h5"), (_tree_writer, "t.json"),
+                                        (_dos_writer, "d.h5")])
+def test_failed_rewrite_keeps_the_old_file(tmp_path, monkeypatch, make, name):
+    write, inner = make()
+    path = tmp_path / name
+    write(path)
+    before = path.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(inner, broken)
+    with pytest.raises(OSError, match="simulated"):
+        write(path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == [name]
+
+
 def test_atomic_path_keeps_the_extension_and_mode(tmp_path):
     target = tmp_path / "fig.png"
     with atomic_path(target) as tmp:
