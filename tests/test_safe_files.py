@@ -178,6 +178,13 @@ def test_atomic_path_keeps_the_extension_and_mode(tmp_path):
     assert target.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
+def test_a_stale_lock_file_of_a_killed_run_does_not_block(tmp_path, capsys):
+    path = tmp_path / "e.h5"
+    (tmp_path / "e.h5.lock").write_text("999999")  # left by kill -9: nobody holds the flock
+    assert main(["enumerate", "HPPHPH", "-o", str(path)]) == 0
+    assert read_enumeration(path).sequence == "HPPHPH" and sorted(os.listdir(tmp_path)) == ["e.h5"]
+
+
 def test_lock_is_reentrant_in_one_process(tmp_path):
     path = tmp_path / "x.h5"
     with lock_output(path):

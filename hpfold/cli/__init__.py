@@ -4,7 +4,9 @@ Each subcommand lives in its own module ``hpfold/cli/<name>_cmd.py`` with two
 functions: ``add_parser(subparsers)`` and ``run(args) -> int``.  Modules are
 imported when the parser is built; they must import numba-heavy code only
 inside ``run``.  Bad input raises ``ValueError`` (or ``OSError``) and becomes a
-one-line message with exit status 2; Ctrl-C exits with 130.
+one-line message with exit status 2; Ctrl-C exits with 130.  A subcommand that
+writes files takes ``--overwrite`` and claims its outputs with :func:`claim` at
+the start of ``run`` (locks, refusal of existing files).
 """
 from __future__ import annotations
 

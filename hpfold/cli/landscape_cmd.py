@@ -217,6 +217,7 @@ def _plot(tree, args):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..io._safe import atomic_path
     from ..plot.disconnectivity import plot_disconnectivity
 
     colour = {"q": "q", "basin": "basin_size", "energy": "energy", "none": None}[args.color]
@@ -236,8 +237,6 @@ def _plot(tree, args):
         params = ", ".join(f"{k}={v}" for k, v in tree.graph.items() if k not in skip and v is not None)
         title = f"{tree.graph.get('space', '')}  ({params})"
     ax.set_title(title, fontsize=9)
-    from ..io._safe import atomic_path
-
     try:
         with atomic_path(args.plot) as tmp:
             fig.savefig(tmp, dpi=150, bbox_inches="tight")

@@ -25,9 +25,9 @@ from .._validation import ensure_array
 from ..lattice import get_lattice
 from ..sequence import get_model, parse_sequence
 from . import _checkpoint
-from ._safe import lock_output
 from ._format import (check_module, first_line, get_attributes, open_for_reading, open_for_writing,
                       set_attributes, software_versions, write_header)
+from ._safe import lock_output
 
 __all__ = ["Trajectory", "TrajectoryWriter", "TrajectoryWriteError", "load_trajectory", "OBSERVABLE_UNITS"]
 
