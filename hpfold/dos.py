@@ -244,7 +244,8 @@ def exact_total(lattice: str, n_monomers: int):
 def write_dos(path, dos: DensityOfStates, command_line: str | None = None, *, author: str | None = None) -> None:
     """Write a density of states to a small HDF5 file (layout in docs/thermodynamics.md).
 
-    The file is written under ``<path>.partial`` and renamed when complete.
+    The file is written under a temporary name beside ``path`` and renamed when complete, with the
+    lock ``<path>.lock`` held meanwhile.
 
     Parameters
     ----------
@@ -268,6 +269,7 @@ def write_dos(path, dos: DensityOfStates, command_line: str | None = None, *, au
 
     from . import __version__
     from .io._format import open_for_writing, set_attributes, software_versions
+    from .io._safe import atomic_path
     from .lattice import get_lattice
     from .sequence import get_model
 
@@ -278,52 +280,44 @@ def write_dos(path, dos: DensityOfStates, command_line: str | None = None, *, au
         alphabet, matrix = model.alphabet, model.matrix
     except ValueError:
         alphabet, matrix = "".join(sorted(set(dos.sequence))), None
-    partial = f"{path}.partial"
-    f = open_for_writing(partial, "w")
-    try:
-        with f:
-            h5md = f.create_group("h5md")
-            h5md.attrs["version"] = np.array([1, 1], dtype=np.int32)
-            h5md.create_group("author").attrs["name"] = author or os.environ.get("HPFOLD_AUTHOR") or "unknown"
-            creator = h5md.create_group("creator")
-            creator.attrs["name"] = "hpfold"
-            creator.attrs["version"] = __version__
-            module = f.create_group("h5md/modules/hpfold")
-            module.attrs["version"] = np.array([1, 0], dtype=np.int32)
-            module.attrs["kind"] = "dos"
-            module.attrs["sequence"] = dos.sequence
-            module.attrs["n_monomers"] = np.int64(len(dos.sequence))
-            module.attrs["lattice"] = lattice.name
-            module.attrs["dimension"] = np.int32(lattice.dim)
-            module.attrs["n_directions"] = np.int32(lattice.n_directions)
-            module.attrs["lattice_vectors"] = np.asarray(lattice.vectors, dtype=np.int64)
-            module.attrs["cartesian"] = np.asarray(lattice.cartesian, dtype=np.float64)
-            module.attrs["model"] = dos.model
-            module.attrs["alphabet"] = alphabet
-            if matrix is not None:
-                module.attrs["contact_energies"] = np.asarray(matrix, dtype=np.int64)
-            module.attrs["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-            obs = f.create_group("observables", track_order=True)
-            obs.create_dataset("energy", data=dos.energies).attrs["unit"] = "epsilon"
-            obs.create_dataset("ln_density_of_states", data=dos.ln_g).attrs["unit"] = "1"
-            if dos.ln_g_err is not None:
-                obs.create_dataset("ln_density_of_states_err", data=dos.ln_g_err).attrs["unit"] = "1"
-            if dos.ln_g_runs is not None:
-                obs.create_dataset("ln_density_of_states_runs", data=dos.ln_g_runs).attrs["unit"] = "1"
-            params = {"sequence": dos.sequence, "lattice": lattice.name, "model": dos.model,
-                      "method": dos.method, "normalisation": dos.normalisation, "dos_format_version": FORMAT_VERSION}
-            if dos.best_conformation is not None:
-                params["best_conformation"] = dos.best_conformation
-            if command_line is not None:
-                params["command_line"] = str(command_line)
-            params.update(software_versions())
-            set_attributes(f.create_group("parameters", track_order=True), params)
-            set_attributes(f.create_group("hpfold/counters", track_order=True), dict(dos.counters))
-        os.replace(partial, path)
-    except BaseException:
-        if os.path.exists(partial):
-            os.remove(partial)
-        raise
+    with atomic_path(path) as tmp, open_for_writing(tmp, "w") as f:
+        h5md = f.create_group("h5md")
+        h5md.attrs["version"] = np.array([1, 1], dtype=np.int32)
+        h5md.create_group("author").attrs["name"] = author or os.environ.get("HPFOLD_AUTHOR") or "unknown"
+        creator = h5md.create_group("creator")
+        creator.attrs["name"] = "hpfold"
+        creator.attrs["version"] = __version__
+        module = f.create_group("h5md/modules/hpfold")
+        module.attrs["version"] = np.array([1, 0], dtype=np.int32)
+        module.attrs["kind"] = "dos"
+        module.attrs["sequence"] = dos.sequence
+        module.attrs["n_monomers"] = np.int64(len(dos.sequence))
+        module.attrs["lattice"] = lattice.name
+        module.attrs["dimension"] = np.int32(lattice.dim)
+        module.attrs["n_directions"] = np.int32(lattice.n_directions)
+        module.attrs["lattice_vectors"] = np.asarray(lattice.vectors, dtype=np.int64)
+        module.attrs["cartesian"] = np.asarray(lattice.cartesian, dtype=np.float64)
+        module.attrs["model"] = dos.model
+        module.attrs["alphabet"] = alphabet
+        if matrix is not None:
+            module.attrs["contact_energies"] = np.asarray(matrix, dtype=np.int64)
+        module.attrs["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        obs = f.create_group("observables", track_order=True)
+        obs.create_dataset("energy", data=dos.energies).attrs["unit"] = "epsilon"
+        obs.create_dataset("ln_density_of_states", data=dos.ln_g).attrs["unit"] = "1"
+        if dos.ln_g_err is not None:
+            obs.create_dataset("ln_density_of_states_err", data=dos.ln_g_err).attrs["unit"] = "1"
+        if dos.ln_g_runs is not None:
+            obs.create_dataset("ln_density_of_states_runs", data=dos.ln_g_runs).attrs["unit"] = "1"
+        params = {"sequence": dos.sequence, "lattice": lattice.name, "model": dos.model,
+                  "method": dos.method, "normalisation": dos.normalisation, "dos_format_version": FORMAT_VERSION}
+        if dos.best_conformation is not None:
+            params["best_conformation"] = dos.best_conformation
+        if command_line is not None:
+            params["command_line"] = str(command_line)
+        params.update(software_versions())
+        set_attributes(f.create_group("parameters", track_order=True), params)
+        set_attributes(f.create_group("hpfold/counters", track_order=True), dict(dos.counters))
 
 
 def read_dos(path) -> DensityOfStates:

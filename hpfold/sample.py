@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numba
 import numpy as np
@@ -128,6 +128,37 @@ class SampleResult:
         """``[[E, frames], ...]`` over the saved frames of the lowest-temperature replica."""
         values, counts = np.unique(self.lowest_temperature_energies().astype(np.int64), return_counts=True)
         return [[int(v), int(c)] for v, c in zip(values, counts)]
+
+    def with_earlier_frames(self, frame_steps, observables, temperature_index=None) -> "SampleResult":
+        """This result with the frames saved before a resume put in front (a resumed run's whole record).
+
+        ``frames`` and ``energy_histogram`` in :meth:`to_dict` then cover the whole run; ``positions``
+        are left as they are.
+
+        Parameters
+        ----------
+        frame_steps : ndarray of int64, shape (F0,)
+            Steps of the earlier frames, all before this result's first frame.
+        observables : dict of str to ndarray, shape (R, F0)
+            The same names as :attr:`observables`.
+        temperature_index : ndarray, shape (R, F0), optional
+            Replica exchange: the earlier frames' temperature indices.
+        """
+        steps = np.asarray(frame_steps, dtype=np.int64)
+        if len(steps) and len(self.frame_steps) and steps[-1] >= self.frame_steps[0]:
+            raise ValueError("earlier frames must come before the first frame of the result")
+        missing = set(self.observables) - set(observables)
+        if missing:
+            raise ValueError(f"earlier frames lack the observables {sorted(missing)}")
+        obs = {k: np.concatenate([np.asarray(observables[k], dtype=np.float64), v], axis=1)
+               for k, v in self.observables.items()}
+        tix = self.temperature_index
+        if tix is not None:
+            if temperature_index is None:
+                raise ValueError("earlier frames lack the temperature index of a replica-exchange run")
+            tix = np.concatenate([np.asarray(temperature_index, dtype=tix.dtype), tix], axis=1)
+        return replace(self, frame_steps=np.concatenate([steps, self.frame_steps]), observables=obs,
+                       temperature_index=tix)
 
     def get_state(self) -> dict:
         """The complete sampler state as a plain dict (``sample(..., state=...)`` resumes from it)."""
@@ -297,7 +328,8 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
     moves : str, default "pull"
         Move set, e.g. ``"pull"``, ``"local"``, ``"pull:0.9,pivot:0.1"`` (:func:`hpfold.moves.parse_moves`).
     steps : int, optional
-        Total attempted moves *per replica* (including those of a resumed state).
+        Total attempted moves *per replica* (including those of a resumed state).  An annealing run
+        resumes only with the steps its schedule was planned for (``ValueError`` otherwise).
     max_time : float, optional
         Wall-clock budget in seconds (checked between blocks).  At least one of
         ``steps``, ``max_time`` or ``target`` is required.
@@ -380,6 +412,8 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
         raise ValueError(f"schedule: choose 'geometric' or 'linear', not {schedule!r}")
     if method == "anneal" and steps is None and state is None:
         raise ValueError("anneal: give steps (the schedule runs over them)")
+    if state is not None:
+        check_resume_steps(state, steps)
 
     prob = _Problem(sequence, lattice, model, moves, native, with_pivot=False)
     n = prob.n
@@ -617,6 +651,25 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
         frame_steps=fs, observables=observables, temperature_index=tix,
         positions=np.concatenate(pos_parts, axis=1) if pos_parts else None, state=new_state,
         stopped_by=stopped_by)
+
+
+def check_resume_steps(state, steps) -> None:
+    """Refuse to resume an annealing ``state`` for other ``steps`` than its schedule was planned for.
+
+    The temperature schedule of an anneal runs over the steps of the first run; continuing it to another
+    total would end at the wrong temperature, so such a resume is refused rather than silently re-planned.
+
+    Raises
+    ------
+    ValueError
+        One line naming the planned and the requested steps.
+    """
+    if state.get("method") != "anneal" or steps is None:
+        return
+    planned = int(state["anneal_total"])
+    if int(steps) != planned:
+        raise ValueError(f"anneal: the resumed run's schedule runs over {planned} steps, not {int(steps)}; "
+                         f"resume with --steps {planned} or start a new run")
 
 
 def _check_state(state, sequence, lattice, method):

@@ -469,8 +469,8 @@ def test_sigkill_while_appending_then_resume(tmp_path):
         # the writer is alive and holds the file: reading still works (no lock taken by the reader)
         live = load_trajectory(path)
         assert live.n_frames == flushed == 64 and live.checkpoint_frames == 48
-        # ... but a second writer is refused while the first one holds HDF5's lock
-        with pytest.raises(ValueError, match="another process has the file open") as excinfo:
+        # ... but a second writer is refused while the first one holds the file's lock
+        with pytest.raises(ValueError, match="another hpfold process .* is writing this file") as excinfo:
             TrajectoryWriter(path, sequence="HP" * 12, lattice="square", n_replicas=3, parameters={}, resume=True)
         one_line_error(excinfo, path)
         proc.stdin.write("go\n")

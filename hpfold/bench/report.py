@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io._safe import atomic_path
 from .stats import run_length_distribution, summarize
 
 __all__ = ["published_baselines", "parse_published_time", "machine_description", "format_seconds",
@@ -340,12 +341,14 @@ def write_report(records, directory, title: str = "hpfold benchmark report", com
     summaries = summarize(records)
     seq_ids = list(dict.fromkeys(r["sequence_id"] for r in records))
     fig = _ecdf_figure(records, seq_ids, baselines)
-    fig.savefig(out / "ecdf.png", dpi=110)
+    with atomic_path(out / "ecdf.png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * len(seq_ids) + 2.5), 3.4))
     plot_best_energies(records, ax=ax)
     fig.tight_layout()
-    fig.savefig(out / "best_energy.png", dpi=110)
+    with atomic_path(out / "best_energy.png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
     budgets = sorted({r["budget_seconds"] for r in records})
     evals = sorted({r.get("budget_evaluations") for r in records if r.get("budget_evaluations")})
@@ -381,5 +384,6 @@ def write_report(records, directory, title: str = "hpfold benchmark report", com
             lines.append(f"- {r['sequence_id']} {r['algorithm']} run {r['run']} ({r['status']}): {why}")
         lines.append("")
     path = out / "report.md"
-    path.write_text("\n".join(lines))
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text("\n".join(lines))
     return path

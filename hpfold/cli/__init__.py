@@ -4,7 +4,9 @@ Each subcommand lives in its own module ``hpfold/cli/<name>_cmd.py`` with two
 functions: ``add_parser(subparsers)`` and ``run(args) -> int``.  Modules are
 imported when the parser is built; they must import numba-heavy code only
 inside ``run``.  Bad input raises ``ValueError`` (or ``OSError``) and becomes a
-one-line message with exit status 2; Ctrl-C exits with 130.
+one-line message with exit status 2; Ctrl-C exits with 130.  A subcommand that
+writes files takes ``--overwrite`` and claims its outputs with :func:`claim` at
+the start of ``run`` (locks, refusal of existing files).
 """
 from __future__ import annotations
 
@@ -21,6 +23,23 @@ SUBCOMMANDS = ["enumerate", "sample", "info", "landscape", "kinetics", "dos", "t
 
 class CliError(Exception):
     """A user-facing error: printed as one line, exit status 2."""
+
+
+def add_overwrite_argument(p) -> None:
+    """``--overwrite``: the flag every subcommand that writes files takes."""
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing output files (default: refuse to overwrite them)")
+
+
+def claim(args, *paths, resume=False):
+    """Lock the output files of a run and refuse existing ones without ``--overwrite`` (a context manager).
+
+    Taken at the start of ``run``, before any computation, so that a run that could not write its result
+    fails at once and two hpfold processes never write the same file.
+    """
+    from ..io._safe import claim_outputs
+
+    return claim_outputs(paths, overwrite=getattr(args, "overwrite", False), resume=resume)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ import json
 import sys
 
 from ..lattice import LATTICE_NAMES
+from . import add_overwrite_argument, claim
 
 METHODS = ("exact", "flatperm", "wang-landau")
 
@@ -18,6 +19,7 @@ def add_parser(sub):
     add_source_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object (ln_g, cv_peaks, counters)")
     p.add_argument("-o", "--output", metavar="FILE.h5", help="write the density of states to an HDF5 file")
+    add_overwrite_argument(p)
     return p
 
 
@@ -70,6 +72,11 @@ def compute_dos(args):
 
 
 def run(args) -> int:
+    with claim(args, args.output):
+        return _run(args)
+
+
+def _run(args) -> int:
     from ..dos import write_dos
     from ..thermo import thermodynamics
 

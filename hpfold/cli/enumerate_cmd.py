@@ -6,6 +6,7 @@ import shlex
 import sys
 
 from ..lattice import LATTICE_NAMES
+from . import add_overwrite_argument, claim
 
 
 def add_parser(sub):
@@ -20,10 +21,16 @@ def add_parser(sub):
     p.add_argument("--force", action="store_true", help="run even if estimated to take over 10 minutes")
     p.add_argument("--workers", type=int, default=None, help="shard over N local processes (Dask)")
     p.add_argument("--scheduler", default=None, help="shard over a Dask scheduler at ADDRESS")
+    add_overwrite_argument(p)
     return p
 
 
 def run(args) -> int:
+    with claim(args, args.output):
+        return _run(args)
+
+
+def _run(args) -> int:
     from ..enumerate import enumerate_conformations
 
     if args.workers or args.scheduler:

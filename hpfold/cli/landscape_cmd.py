@@ -5,6 +5,7 @@ import json
 import sys
 
 from ..lattice import LATTICE_NAMES
+from . import add_overwrite_argument, claim
 
 COLOURS = ("q", "basin", "energy", "none")
 
@@ -60,13 +61,19 @@ def add_parser(sub):
     p.add_argument("--n-lowest", type=int, default=None, help="plot only the N lowest minima")
     p.add_argument("--threads", type=int, default=None, help="numba threads (default: serial unless large)")
     p.add_argument("--force", action="store_true", help="enumerate even if estimated to take over 10 minutes")
+    add_overwrite_argument(p)
     return p
 
 
 def run(args) -> int:
-    generic = args.space != "hp" or args.from_barriers
-    if generic:
-        return run_space(args)
+    with claim(args, args.output, args.tree, args.plot):
+        if args.space != "hp" or args.from_barriers:
+            return run_space(args)
+        return run_hp(args)
+
+
+def run_hp(args) -> int:
+    """A SEQUENCE (exact landscape) or ``--from TRAJ.h5`` (sampled landscape)."""
     for flag in ("n", "alpha", "seed", "sample", "k", "edges"):
         if getattr(args, flag) is not None:
             raise ValueError(f"--{flag} applies to --space perceptron/kmeans or --from-barriers, not to HP chains")
@@ -210,6 +217,7 @@ def _plot(tree, args):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..io._safe import atomic_path
     from ..plot.disconnectivity import plot_disconnectivity
 
     colour = {"q": "q", "basin": "basin_size", "energy": "energy", "none": None}[args.color]
@@ -230,6 +238,7 @@ def _plot(tree, args):
         title = f"{tree.graph.get('space', '')}  ({params})"
     ax.set_title(title, fontsize=9)
     try:
-        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
+        with atomic_path(args.plot) as tmp:
+            fig.savefig(tmp, dpi=150, bbox_inches="tight")
     finally:
         plt.close(fig)

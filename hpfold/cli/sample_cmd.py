@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 from ..lattice import LATTICE_NAMES
+from . import add_overwrite_argument, claim
 
 
 def add_parser(sub):
@@ -32,7 +32,9 @@ def add_parser(sub):
     p.add_argument("--init", default=None, metavar="DIRS", help="initial conformation (default straight)")
     p.add_argument("-o", "--output", default=None, metavar="FILE.h5", help="write frames and checkpoints to HDF5")
     p.add_argument("--every", type=int, default=None, metavar="K", help="save a frame every K steps")
-    p.add_argument("--resume", action="store_true", help="continue the run checkpointed in -o FILE")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run checkpointed in -o FILE (which must exist; same --steps for anneal)")
+    add_overwrite_argument(p)
     p.add_argument("--threads", type=int, default=None, help="numba threads for the replicas")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -60,10 +62,29 @@ def run(args) -> int:
         raise ValueError("give --steps, --max-time or --target")
     if args.resume and not args.output:
         raise ValueError("--resume needs -o FILE (the trajectory to continue)")
+    if args.resume and args.overwrite:
+        raise ValueError("give --resume (continue FILE) or --overwrite (replace it), not both")
     temperatures = _temperature_list(args.temperatures)
+    with claim(args, args.output, resume=args.resume):
+        return _run(args, steps, temperatures)
+
+
+def _check_resume(path, steps) -> None:
+    """Refuse a resume the stored checkpoint cannot honour, before the file is reopened (and trimmed)."""
+    from ..io import load_trajectory
+    from ..sample import check_resume_steps
+
+    checkpoint = load_trajectory(path, frames=slice(0, 0)).checkpoint
+    if checkpoint is not None:
+        check_resume_steps(checkpoint, steps)
+
+
+def _run(args, steps, temperatures) -> int:
+    from ..sample import sample
 
     writer = None
     state = None
+    earlier = None
     on_block = None
     bar = None
     if not args.no_progress and sys.stderr.isatty() and not args.json:
@@ -73,6 +94,8 @@ def run(args) -> int:
         else:
             bar = tqdm(total=args.max_time, unit="s", file=sys.stderr, leave=False, bar_format="{l_bar}{bar}| "
                        "{n:.1f}/{total:.1f} s")
+    if args.resume:
+        _check_resume(args.output, steps)
     if args.output:
         from ..io import TrajectoryWriter
         from ..sample import _temperatures
@@ -84,9 +107,10 @@ def run(args) -> int:
         writer = TrajectoryWriter(args.output, sequence=args.sequence, lattice=args.lattice, n_replicas=n_rep,
                                   parameters={k: v for k, v in params.items() if v is not None},
                                   temperatures=temps if args.method == "remc" else None,
-                                  resume=args.resume and os.path.exists(args.output))
+                                  resume=args.resume)
         if args.resume:
             state = writer.read_checkpoint()
+            earlier = writer.read_frames(writer.resumed_from) if writer.resumed_from else None
 
     progress = {"done": 0.0}
 
@@ -109,6 +133,8 @@ def run(args) -> int:
                         init=args.init, threads=args.threads)
         if writer is not None:
             writer.write_checkpoint(result.get_state())
+        if earlier is not None:  # report the whole run, not only the resumed part
+            result = result.with_earlier_frames(*earlier)
     finally:
         if bar is not None:
             bar.close()

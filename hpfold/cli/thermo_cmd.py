@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import dos_cmd
+from . import add_overwrite_argument, claim, dos_cmd
 
 
 def add_parser(sub):
@@ -18,10 +18,16 @@ def add_parser(sub):
     p.add_argument("--points", type=int, default=400, help="temperatures in the grid (default 400)")
     p.add_argument("--plot", metavar="FILE.png", help="save C_v(T), U(T), P_native(T) and ln g(E) to an image")
     p.add_argument("--json", action="store_true", help="print one JSON object (curves, cv_peaks, ln_g, counters)")
+    add_overwrite_argument(p)
     return p
 
 
 def run(args) -> int:
+    with claim(args, args.plot):
+        return _run(args)
+
+
+def _run(args) -> int:
     from ..dos import read_dos
     from ..thermo import thermodynamics
 
@@ -33,10 +39,12 @@ def run(args) -> int:
         raise ValueError("--points must be at least 3")
     thermo = thermodynamics(dos, tmin=args.tmin, tmax=args.tmax, n=args.points)
     if args.plot:
+        from ..io._safe import atomic_path
         from ..plot.thermo import plot_thermodynamics
 
         axes = plot_thermodynamics(thermo, dos)
-        axes[0, 0].figure.savefig(args.plot, dpi=120)
+        with atomic_path(args.plot) as tmp:
+            axes[0, 0].figure.savefig(tmp, dpi=120)
     if args.json:
         out = thermo.to_dict()
         out["ln_g"] = [[int(e), float(v)] for e, v in zip(dos.energies, dos.ln_g)]

@@ -15,6 +15,7 @@ from ..lattice import get_lattice
 from ..sequence import get_model
 from ._format import (check_module, first_line, get_attributes, open_for_reading, open_for_writing,
                       set_attributes, software_versions, write_header)
+from ._safe import atomic_path
 
 __all__ = ["write_enumeration", "read_enumeration"]
 
@@ -22,8 +23,9 @@ __all__ = ["write_enumeration", "read_enumeration"]
 def write_enumeration(path, result, command_line=None, *, author=None) -> None:
     """Write an :class:`~hpfold.enumerate.EnumerationResult` to an HDF5 file.
 
-    The file is written under a temporary name and renamed when complete, so an
-    interrupted write never leaves a half-written file at ``path``.
+    The file is written under a temporary name beside ``path`` and renamed when complete, so an
+    interrupted write never leaves a half-written file at ``path``; the lock ``<path>.lock`` is held
+    meanwhile, and a file another process is writing is refused (``ValueError``) and left as it is.
 
     Parameters
     ----------
@@ -51,16 +53,9 @@ def write_enumeration(path, result, command_line=None, *, author=None) -> None:
     path = os.fspath(path)
     lattice = get_lattice(result.lattice)
     model = _model_of(result)
-    partial = f"{path}.partial"
-    f = open_for_writing(partial, "w")
-    try:
-        with f:
+    with atomic_path(path) as tmp:
+        with open_for_writing(tmp, "w") as f:
             _write(f, result, lattice, model, command_line, author)
-        os.replace(partial, path)
-    except BaseException:
-        if os.path.exists(partial):
-            os.remove(partial)
-        raise
 
 
 def _write(f, result, lattice, model, command_line, author):

@@ -68,8 +68,10 @@ def write_pdb(path, conformations, sequence, lattice="square", **options) -> Non
     Follows the column layout of the wwPDB format v3.3 (ATOM, MODEL/ENDMDL, TER, CONECT, END).
     Cost: O(M N) lines.
     """
+    from ._safe import atomic_path
+
     text = format_pdb(conformations, sequence, lattice, **options)
-    with open(os.fspath(path), "w", encoding="ascii") as handle:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="ascii") as handle:
         handle.write(text)
 
 

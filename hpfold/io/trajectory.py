@@ -9,6 +9,7 @@ sampler's state lives in ``hpfold/checkpoint``.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import errno
 import json
@@ -26,6 +27,7 @@ from ..sequence import get_model, parse_sequence
 from . import _checkpoint
 from ._format import (check_module, first_line, get_attributes, open_for_reading, open_for_writing,
                       set_attributes, software_versions, write_header)
+from ._safe import lock_output
 
 __all__ = ["Trajectory", "TrajectoryWriter", "TrajectoryWriteError", "load_trajectory", "OBSERVABLE_UNITS"]
 
@@ -117,7 +119,9 @@ class TrajectoryWriter:
     Parameters
     ----------
     path : str or path-like
-        The ``.h5`` file; created (truncating an existing file) unless ``resume``.
+        The ``.h5`` file; created (truncating an existing file) unless ``resume``.  Its lock
+        ``<path>.lock`` is taken before the file is touched and held until :meth:`close`; a file that
+        another process is writing is refused (``ValueError``) and left as it is.
     sequence : str
         The HP sequence.
     lattice : str or Lattice
@@ -190,12 +194,18 @@ class TrajectoryWriter:
         self._tindex = None
         self.n_frames = 0
         self.resumed_from = None
-        if resume and os.path.exists(self.path):
-            self._reopen(parameters or {})
-        else:
-            if resume:
-                log.info("%s does not exist: starting a new trajectory", self.path)
-            self._create(parameters or {}, author)
+        self._lock = contextlib.ExitStack()
+        self._lock.enter_context(lock_output(self.path))  # before anything touches the file
+        try:
+            if resume and os.path.exists(self.path):
+                self._reopen(parameters or {})
+            else:
+                if resume:
+                    log.info("%s does not exist: starting a new trajectory", self.path)
+                self._create(parameters or {}, author)
+        except BaseException:
+            self._lock.close()
+            raise
 
     # -- context manager ----------------------------------------------------------------------------
     def __enter__(self):
@@ -206,7 +216,13 @@ class TrajectoryWriter:
         return False
 
     def close(self) -> None:
-        """Flush and close the file (idempotent)."""
+        """Flush and close the file, then release its lock (idempotent)."""
+        try:
+            self._close_file()
+        finally:
+            self._lock.close()
+
+    def _close_file(self) -> None:
         if self._file is None:
             return
         f, self._file = self._file, None
@@ -290,6 +306,32 @@ class TrajectoryWriter:
         """Write everything buffered to disk (append already does this)."""
         self._check_open()
         self._guarded(self._file.flush)
+
+    def read_frames(self, stop=None) -> tuple:
+        """Steps, observables and temperature indices of the frames written so far (also by an earlier run).
+
+        Parameters
+        ----------
+        stop : int, optional
+            Read frames ``0 .. stop - 1`` (default: all, ``n_frames``).
+
+        Returns
+        -------
+        steps : ndarray of int64, shape (F,)
+        observables : dict of str to ndarray of float64, shape (R, F)
+        temperature_index : ndarray of int16, shape (R, F), or None
+        """
+        self._check_open()
+        stop = self.n_frames if stop is None else min(int(stop), self.n_frames)
+        if self._steps is None or stop <= 0:
+            return np.zeros(0, dtype=np.int64), {}, None
+        steps = self._guarded(self._steps.__getitem__, slice(0, stop)).astype(np.int64)
+        obs = {name: np.ascontiguousarray(self._guarded(ds.__getitem__, slice(0, stop)).T)
+               for name, ds in self._observables.items()}
+        tindex = None
+        if self._tindex is not None:
+            tindex = np.ascontiguousarray(self._guarded(self._tindex.__getitem__, slice(0, stop)).T)
+        return steps, obs, tindex
 
     # -- checkpoints --------------------------------------------------------------------------------
     def write_checkpoint(self, state: dict) -> None:

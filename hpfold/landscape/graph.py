@@ -295,20 +295,30 @@ def tree_from_dict(data) -> nx.DiGraph:
 
 
 def write_tree(tree, path) -> None:
-    """Write a tree as JSON (``.json``) or GraphML (``.graphml``); None and NaN attributes are left out of GraphML."""
+    """Write a tree as JSON (``.json``) or GraphML (``.graphml``); None and NaN attributes are left out of GraphML.
+
+    The file is written beside ``path`` and renamed over it when complete.
+    """
+    from ..io._safe import atomic_path
+
     path = str(path)
+    if not path.endswith((".json", ".graphml")):
+        raise ValueError(f"write_tree: {path!r}: use a .json or .graphml file name")
+    with atomic_path(path) as tmp:
+        _write_tree(tree, tmp)
+
+
+def _write_tree(tree, path) -> None:
     if path.endswith(".json"):
         with open(path, "w") as fh:
             json.dump(tree_to_dict(tree), fh)
-    elif path.endswith(".graphml"):
+    else:
         g = nx.DiGraph()
         g.graph.update({k: _graphml(v) for k, v in tree.graph.items() if _graphml(v) is not None})
         for v, d in tree.nodes(data=True):
             g.add_node(int(v), **{k: _graphml(x) for k, x in d.items() if _graphml(x) is not None})
         g.add_edges_from((int(a), int(b)) for a, b in tree.edges)
         nx.write_graphml(g, path)
-    else:
-        raise ValueError(f"write_tree: {path!r}: use a .json or .graphml file name")
 
 
 # ----------------------------------------------------------------------------- helpers

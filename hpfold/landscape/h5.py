@@ -17,7 +17,7 @@ FORMAT_VERSION = (1, 0)
 
 
 def write_landscape(path, landscape, *, states=True, command_line=None) -> None:
-    """Write an exact or sampled landscape to ``path`` (overwritten).
+    """Write an exact or sampled landscape to ``path`` (replaced atomically: written beside it, then renamed).
 
     Parameters
     ----------
@@ -37,12 +37,19 @@ def write_landscape(path, landscape, *, states=True, command_line=None) -> None:
     >>> read_landscape(path).n_minima == ls.n_minima
     True
     """
+    from ..io._safe import atomic_path
+
+    path = os.fspath(path)
+    with atomic_path(path) as tmp:
+        _write_file(tmp, path, landscape, states, command_line)
+
+
+def _write_file(tmp, path, landscape, states, command_line):
     from .flooding import ExactLandscape
     from .sampled import SampledLandscape
 
-    path = os.fspath(path)
     try:
-        f = h5py.File(path, "w")
+        f = h5py.File(tmp, "w")
     except OSError as exc:
         raise OSError(f"{path}: cannot write ({str(exc).splitlines()[0]})") from None
     with f:
