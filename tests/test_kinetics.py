@@ -261,3 +261,13 @@ def test_cli_msm_from_a_trajectory(tmp_path):
     exact = master_equation(HPSpace.from_sequence("HPPHPH"), 0.8)
     target = np.nonzero(exact.energies == exact.energies.min())[0]
     assert d["mfpt"] == pytest.approx(exact.mean_first_passage(target, "boltzmann"), rel=0.25)
+
+
+@pytest.mark.parametrize("module", ["hpfold.kinetics.master", "hpfold.kinetics.temperature", "hpfold.kinetics.basins",
+                                    "hpfold.kinetics.reduction", "hpfold.kinetics.msm", "hpfold.kinetics.run"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

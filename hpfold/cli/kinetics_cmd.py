@@ -6,6 +6,7 @@ import os
 import sys
 
 from ..lattice import LATTICE_NAMES
+from . import add_overwrite_argument, claim
 
 
 def add_parser(sub):
@@ -47,20 +48,21 @@ def add_parser(sub):
     p.add_argument("--pathsample", metavar="DIR", help="write PATHSAMPLE min.data and ts.data into DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-o", "--output", metavar="FILE.h5", help="write per-state MFPTs, the curve and basin data")
-    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    add_overwrite_argument(p)
     p.add_argument("--force", action="store_true", help="run even if estimated over 10 minutes or the memory")
     return p
 
 
-def _check_outputs(args):
-    for path in (args.output, args.plot, args.bar, args.rates_file):
-        if path is None:
-            continue
-        if os.path.exists(path) and not args.overwrite:
-            raise ValueError(f"{path} exists; use --overwrite to replace it")
-        parent = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(parent):
-            raise ValueError(f"{path}: folder {parent} does not exist")
+def _outputs(args):
+    """Every file the run writes (for the locks and the overwrite check)."""
+    paths = [args.output, args.plot, args.bar, args.rates_file]
+    if args.pathsample:
+        paths += [os.path.join(args.pathsample, "min.data"), os.path.join(args.pathsample, "ts.data")]
+    for path in paths:
+        if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))) \
+                and not (args.pathsample and path.startswith(args.pathsample)):
+            raise ValueError(f"{path}: folder {os.path.dirname(os.path.abspath(path))} does not exist")
+    return paths
 
 
 def _progress(enabled):
@@ -100,7 +102,13 @@ def run(args) -> int:
             raise ValueError(f"--basins: give 'gradient', 'none' or an energy, got {args.basins!r}") from None
     if (args.bar or args.rates_file or args.pathsample) and args.basins == "none":
         raise ValueError("--bar, --rates-file and --pathsample need basins (drop --basins none)")
-    _check_outputs(args)
+    if args.pathsample:
+        os.makedirs(args.pathsample, exist_ok=True)
+    with claim(args, *_outputs(args)):
+        return _run_exact(args, level)
+
+
+def _run_exact(args, level) -> int:
 
     import numpy as np
 
@@ -135,11 +143,13 @@ def run(args) -> int:
         if args.pathsample:
             write_pathsample(args.pathsample, result.landscape)
     if args.plot:
+        from ..io._safe import atomic_path
         from ..kinetics.run import basin_populations
         from ..plot.kinetics import figure_exact
 
         coarse, exact = basin_populations(result, times) if result.basins is not None else (None, None)
-        figure_exact(args.plot, result, times, coarse, exact)
+        with atomic_path(args.plot) as tmp:
+            figure_exact(tmp, result, times, coarse, exact)
     out = result.to_dict()
     if args.json:
         print(json.dumps(out))
@@ -188,15 +198,21 @@ def run_msm(args) -> int:
             raise ValueError(f"--lags: give integers like 1,2,5, got {args.lags!r}") from None
         if min(lags) < 1:
             raise ValueError("--lags must be at least 1")
-    _check_outputs(args)
+    with claim(args, args.plot):
+        return _run_msm(args, lags)
+
+
+def _run_msm(args, lags) -> int:
     from ..kinetics.msm import implied_timescales, msm_from_trajectory
 
     model, summary = msm_from_trajectory(args.trajectory, args.lag, assign=args.assign, bootstrap=args.bootstrap,
                                          seed=args.seed)
     if args.plot:
+        from ..io._safe import atomic_path
         from ..plot.kinetics import figure_msm
 
-        figure_msm(args.plot, implied_timescales(model, lags))
+        with atomic_path(args.plot) as tmp:
+            figure_msm(tmp, implied_timescales(model, lags))
     if args.json:
         print(json.dumps(summary))
     else:

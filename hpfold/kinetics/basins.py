@@ -151,7 +151,7 @@ def basin_kinetics(me: MasterEquation, landscape, level=None) -> BasinKinetics:
     >>> from hpfold.spaces import HPSpace
     >>> from hpfold.landscape import flood
     >>> from hpfold.kinetics import master_equation
-    >>> space = HPSpace.from_sequence("HPHPPHHPH")
+    >>> space = HPSpace.from_sequence("HPHPPHHPHH")
     >>> bk = basin_kinetics(master_equation(space, 0.5), flood(space))
     >>> bk.n_macrostates, bool(np.allclose(bk.equilibrium[:, None] * bk.rates,
     ...                                     (bk.equilibrium[:, None] * bk.rates).T))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 import numpy as np
 
@@ -10,17 +9,11 @@ __all__ = ["write_bar", "write_rates", "write_pathsample", "basin_saddles"]
 
 
 def _atomic_write(path, text):
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` to a temporary file beside ``path`` (under its lock) and rename it into place."""
+    from ..io._safe import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write(text)
 
 
 def _father_and_barrier(landscape, minima):

@@ -1,7 +1,6 @@
 """One call for the exact kinetics of a space: cost check, MFPT (at T or over a range), rates, basins."""
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -111,9 +110,9 @@ def exact_kinetics(space, *, temperature=None, tmin=None, tmax=None, points=12, 
     Examples
     --------
     >>> from hpfold.spaces import HPSpace
-    >>> k = exact_kinetics(HPSpace.from_sequence("HPHPPHHPH"), temperature=0.5)
+    >>> k = exact_kinetics(HPSpace.from_sequence("HPHPPHHPHH"), temperature=0.5)
     >>> round(k.mfpt, 3), k.basins.n_macrostates
-    (50.937, 2)
+    (342.018, 2)
 
     Notes
     -----
@@ -178,14 +177,12 @@ def write_kinetics(path, result: ExactKinetics, *, times=None):
     Written to a temporary file in the same folder and renamed into place.
     """
     import json
-    import tempfile
 
     import h5py
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".h5", dir=folder)
-    os.close(fd)
-    try:
+    from ..io._safe import atomic_path
+
+    with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["creator"] = "hpfold kinetics"
             f.attrs["summary"] = json.dumps(result.to_dict())
@@ -210,11 +207,6 @@ def write_kinetics(path, result: ExactKinetics, *, times=None):
                     b["populations"] = coarse
                     if exact is not None:
                         b["populations_exact"] = exact
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 #: largest space whose exact (microscopic) basin populations are propagated for figures and files

@@ -73,7 +73,7 @@ def folding_curve(space, temperatures=None, *, target="ground", start="uniform",
     Examples
     --------
     >>> from hpfold.spaces import HPSpace
-    >>> c = folding_curve(HPSpace.from_sequence("HPHPPHHPH"), [0.2, 0.4, 0.8, 1.6], refine=0)
+    >>> c = folding_curve(HPSpace.from_sequence("HPHPPHHPHH"), [0.2, 0.4, 0.8, 1.6], refine=0)
     >>> c.optimal_temperature
     0.4
 
