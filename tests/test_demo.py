@@ -87,23 +87,24 @@ def test_report_renders_with_embedded_figures(tmp_path):
 
 
 def test_master_equation_is_detailed_balanced_and_matches_monte_carlo():
-    from hpfold.demo.kinetics import build_state_graph, mean_first_passage
+    from hpfold.kinetics import master_equation
     from hpfold.sample import sample
+    from hpfold.spaces import HPSpace
 
     seq = "HPPHPHPH"
-    graph = build_state_graph(seq, "square", "pull")
+    space = HPSpace.from_sequence(seq, "square", "pull")
     exact = enumerate_conformations(seq)
-    assert graph.n_states == exact.n_classes and graph.weights.sum() == exact.n_conformations
+    assert len(space) == exact.n_classes and space.weights.sum() == exact.n_conformations
     t = 0.6
-    p = graph.transition_matrix(t)
+    me = master_equation(space, t)
+    p = me.transitions.toarray()
+    p[np.diag_indices_from(p)] = 1.0 - p.sum(axis=1)
     assert np.allclose(p.sum(axis=1), 1.0) and p.min() >= 0
-    pi = graph.weights * np.exp(-(graph.energies - graph.energies.min()) / t)
-    flow = pi[:, None] * p
+    flow = me.stationary[:, None] * p
     assert np.allclose(flow, flow.T, atol=1e-12)  # detailed balance at the level of classes
-    native = np.nonzero(graph.energies == graph.energies.min())[0]
-    rod = int(np.nonzero((graph.directions == 0).all(axis=1))[0][0])
-    tau = mean_first_passage(graph, t, native)[rod]
-    runs = [sample(seq, temperature=t, target=int(graph.energies.min()), steps=10**8, seed=s).steps_to_target
+    rod = space.states.find("0" * (len(seq) - 1))
+    tau = me.first_passage_times("ground")[rod]
+    runs = [sample(seq, temperature=t, target=int(space.energies.min()), steps=10**8, seed=s).steps_to_target
             for s in range(400)]
     assert abs(np.mean(runs) - tau) < 4 * np.std(runs) / np.sqrt(len(runs))
 
