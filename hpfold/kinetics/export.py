@@ -17,24 +17,25 @@ def _atomic_write(path, text):
 
 
 def _father_and_barrier(landscape, minima):
-    """For each listed minimum (tree order): the lower minimum it merges into first, and the barrier."""
-    barrier = landscape.barrier
+    """For each listed minimum: the first lower minimum it merges with in the tree (1-based rank in
+    ``minima``, 0 for the lowest) and the saddle height above it (barriers' convention: among equal
+    energies the earlier minimum counts as lower, so degenerate minima get their real barrier)."""
     n_min = landscape.n_minima
     rank = {int(m): k for k, m in enumerate(minima)}
     energy = landscape.minimum_energy
     rep_low = list(range(n_min))                     # lowest minimum under each tree node
-    for k, children in enumerate(landscape.merge_children):
-        low = min((rep_low[int(c)] for c in children), key=lambda m: (energy[m], m))
-        rep_low.append(low)
-    father = {}
+    for children in landscape.merge_children:
+        rep_low.append(min((rep_low[int(c)] for c in children), key=lambda m: (energy[m], m)))
+    father, barrier = {}, {}
     for m in minima:
         node, m = int(m), int(m)
-        father[m] = 0
+        father[m], barrier[m] = 0, 0.0
         while landscape.tree_parent[node] >= 0:
             node = int(landscape.tree_parent[node])
             low = rep_low[node]
             if low != m and (energy[low], low) < (energy[m], m):
                 father[m] = rank.get(low, -1) + 1
+                barrier[m] = float(landscape.merge_saddle[node - n_min] - energy[m])
                 break
     return father, barrier
 
@@ -53,7 +54,7 @@ def write_bar(path, landscape, *, header=None, minima=None):
     lines = [f"     {head}"]
     size, bsize = landscape.plateau_size, landscape.basin_size
     for k, m in enumerate(minima):
-        b = 0.0 if np.isnan(barrier[m]) else float(barrier[m])
+        b = barrier[int(m)]
         lines.append(f"{k + 1:4d} {landscape.label(int(landscape.minimum_state[m]))} "
                      f"{float(landscape.minimum_energy[m]):8.3f} {father[int(m)]:4d} {b:8.3f} "
                      f"{int(size[m]):8d} {int(bsize[m]):10d}")

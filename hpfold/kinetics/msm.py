@@ -39,22 +39,31 @@ def reversible_transition_matrix(counts, *, tol=1e-12, maxiter=100_000) -> np.nd
     >>> np.round(t, 4).tolist()
     [[0.9, 0.1], [0.05, 0.95]]
     """
+    t, _ = _reversible_mle(counts, tol, maxiter)
+    return t
+
+
+def _reversible_mle(counts, tol=1e-12, maxiter=100_000):
+    """``(T, pi)``: the iteration of :func:`reversible_transition_matrix` over the nonzero counts only."""
     c = np.asarray(counts, dtype=np.float64)
     cs = c + c.T
-    x = cs / cs.sum()
+    i, j = np.nonzero(cs)
+    vals = cs[i, j]
     ci = c.sum(axis=1)
+    x = vals / vals.sum()
+    k = len(c)
     for _ in range(maxiter):
-        xi = x.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            denom = ci[:, None] / xi[:, None] + ci[None, :] / xi[None, :]
-            new = np.where(cs > 0, cs / denom, 0.0)
+        xi = np.bincount(i, weights=x, minlength=k)
+        new = vals / (ci[i] / xi[i] + ci[j] / xi[j])
         new /= new.sum()
-        if np.abs(new - x).max() < tol:
-            x = new
-            break
+        done = np.abs(new - x).max() <= tol * new.max()
         x = new
-    xi = x.sum(axis=1)
-    return x / xi[:, None]
+        if done:
+            break
+    xi = np.bincount(i, weights=x, minlength=k)
+    t = np.zeros((k, k))
+    t[i, j] = x / xi[i]
+    return t, xi / xi.sum()
 
 
 def _largest_connected(counts):
@@ -98,7 +107,9 @@ class MarkovModel:
 
     def timescales(self, k=None) -> np.ndarray:
         """Implied timescales ``-lag / ln(lambda_i)`` (move attempts), slowest first."""
-        lam = np.sort(np.real(np.linalg.eigvals(self.transition_matrix)))[::-1][1:]
+        d = np.sqrt(self.stationary)                  # reversible: D^1/2 T D^-1/2 is symmetric
+        sym = d[:, None] * self.transition_matrix / d[None, :]
+        lam = np.sort(np.linalg.eigvalsh(0.5 * (sym + sym.T)))[::-1][1:]
         lam = lam[:k] if k is not None else lam
         with np.errstate(divide="ignore"):
             ts = -self.lag * self.frame_steps / np.log(np.clip(lam, 1e-300, 1 - 1e-16))
@@ -179,10 +190,8 @@ def estimate_msm(dtrajs, lag, *, frame_steps=1.0, n_states=None, bootstrap=0, se
         cc = c[np.ix_(active, active)]
         if cc.sum() == 0:
             raise ValueError(f"no transitions at lag {lag}: the trajectories are too short")
-        t = reversible_transition_matrix(cc)
-        w, v = np.linalg.eig(t.T)
-        pi = np.abs(np.real(v[:, np.argmax(np.real(w))]))
-        return MarkovModel(lag, float(frame_steps), active, cc, t, pi / pi.sum(), n_labels=n_states)
+        t, pi = _reversible_mle(cc)
+        return MarkovModel(lag, float(frame_steps), active, cc, t, pi, n_labels=n_states)
 
     model = fit(dtrajs)
     if bootstrap > 0:
@@ -286,6 +295,9 @@ def msm_from_trajectory(source, lag, *, assign="basin", bootstrap=20, seed=0, ta
     dtrajs = [np.asarray(r) for r in labels]
     n_states = int(labels.max()) + 1
     probe = estimate_msm(dtrajs, lag, frame_steps=frame_steps, n_states=n_states)
+    if len(probe.states) < 2:
+        raise ValueError(f"the trajectory stays in one {assign} at lag {lag} frames: nothing to model "
+                         "(sample longer or hotter, or use --assign state)")
     if target is None:
         active_e = energy[probe.states]
         target = probe.states[active_e == active_e.min()]

@@ -75,7 +75,9 @@ def plot_implied_timescales(lags, timescales, errors=None, ax=None, exact=None):
     ax = _axes(ax)
     ts = np.asarray(timescales, dtype=float)
     for k in range(ts.shape[1]):
-        err = None if errors is None else np.asarray(errors)[:, k]
+        if not np.isfinite(ts[:, k]).any():
+            continue
+        err = None if errors is None else np.nan_to_num(np.asarray(errors)[:, k])
         ax.errorbar(lags, ts[:, k], yerr=err, fmt="o-", ms=3, capsize=2, label=f"timescale {k + 1}")
     if exact is not None:
         for k, t in enumerate(exact):
