@@ -65,6 +65,22 @@ def _outputs(args):
     return paths
 
 
+def _stages(enabled):
+    """A tqdm bar naming the running step (shown after two seconds on a terminal), or None."""
+    if not enabled:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=5, unit="step", desc="kinetics", delay=2.0, file=sys.stderr, leave=False,
+               bar_format="{desc}: {n}/{total} steps, {elapsed}")
+
+    def stage(name):
+        if bar.desc != "kinetics":
+            bar.update(1)
+        bar.set_description_str(f"kinetics: {name}")
+    return stage, bar
+
+
 def _progress(enabled):
     if not enabled:
         return None
@@ -123,10 +139,15 @@ def _run_exact(args, level) -> int:
             raise ValueError(f"--native {args.native}: not a conformation of this chain")
         target = [state]
     show = sys.stderr.isatty() and not args.json
-    result = exact_kinetics(space, temperature=args.temperature, tmin=args.tmin, tmax=args.tmax,
-                            points=args.points, target=target, start=args.start, rule=args.rule,
-                            basins=args.basins != "none", level=level, n_rates=args.rates, force=args.force,
-                            progress=_progress(show))
+    stage, bar = _stages(show)
+    try:
+        result = exact_kinetics(space, temperature=args.temperature, tmin=args.tmin, tmax=args.tmax,
+                                points=args.points, target=target, start=args.start, rule=args.rule,
+                                basins=args.basins != "none", level=level, n_rates=args.rates, force=args.force,
+                                progress=_progress(show), stage=stage)
+    finally:
+        if bar is not None:
+            bar.close()
     times = None
     if result.basins is not None:
         slow = result.relaxation_rates[0] if len(result.relaxation_rates) else 1.0

@@ -91,7 +91,7 @@ def _peak_bytes() -> int:
 
 def exact_kinetics(space, *, temperature=None, tmin=None, tmax=None, points=12, target="ground",
                    start="uniform", rule="metropolis", basins=True, level=None, n_rates=4, force=False,
-                   progress=None) -> ExactKinetics:
+                   progress=None, stage=None) -> ExactKinetics:
     """Exact Metropolis kinetics of a space: MFPT, slowest rates, the folding curve and basin rates.
 
     Parameters
@@ -106,6 +106,10 @@ def exact_kinetics(space, *, temperature=None, tmin=None, tmax=None, points=12, 
         Also the rates between gradient basins (or tree macrostates at ``level``): floods the space.
     force : bool
         Run even when the estimate is over 10 minutes or over the available memory.
+    progress : callable, optional
+        ``progress(done, total)`` after each solve of the temperature scan.
+    stage : callable, optional
+        ``stage(name)`` when each step starts (state graph, scan, MFPT, rates, basins).
 
     Examples
     --------
@@ -140,21 +144,26 @@ def exact_kinetics(space, *, temperature=None, tmin=None, tmax=None, points=12, 
             raise ValueError(f"kinetics of {cost['states']:,} states is estimated at {cost['seconds'] / 60:.0f} min; "
                              "use --force (force=True) to run it anyway")
     seconds = {}
+    say = stage if stage is not None else (lambda name: None)
+    say("state graph")
     t0 = time.perf_counter()
     graph = space.state_graph()
     seconds["state_graph"] = time.perf_counter() - t0
     curve = None
     if scan:
+        say("MFPT(T) scan")
         t1 = time.perf_counter()
         curve = folding_curve(space, np.geomspace(lo, hi, int(points)), target=target, start=start, rule=rule,
                               progress=progress)
         seconds["folding_curve"] = time.perf_counter() - t1
         temperature = curve.optimal_temperature
+    say("MFPT")
     t1 = time.perf_counter()
     me = master_equation(space, float(temperature), rule=rule, graph=graph)
     tau = me.first_passage_times(target)
     mfpt = float(me.start_distribution(start, target) @ tau)
     seconds["mfpt"] = time.perf_counter() - t1
+    say("relaxation rates")
     t1 = time.perf_counter()
     rates = me.relaxation_rates(n_rates)
     seconds["relaxation_rates"] = time.perf_counter() - t1
@@ -162,6 +171,7 @@ def exact_kinetics(space, *, temperature=None, tmin=None, tmax=None, points=12, 
     if basins:
         from ..landscape.core import flood
 
+        say("basins")
         t1 = time.perf_counter()
         ls = flood(space, progress=False)
         bk = basin_kinetics(me, ls, level)
