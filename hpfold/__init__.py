@@ -3,7 +3,7 @@
 Public names are imported lazily so that ``import hpfold`` stays fast and
 compiles nothing.
 """
-from importlib import import_module
+from ._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -29,16 +29,4 @@ _LAZY = {
     "exact_landscape": "hpfold.landscape",
 }
 
-__all__ = ["__version__", *_LAZY]
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hpfold' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, globals(), extra=["__version__"])

@@ -8,7 +8,7 @@ Public names are imported lazily (nothing compiles at import)::
 
 See ``docs/benchmarking.md`` for the plug-in protocol, the rules and the file format.
 """
-from importlib import import_module
+from .._lazy import lazy_exports
 
 _LAZY = {
     "Problem": "hpfold.bench.suites",
@@ -35,16 +35,4 @@ _LAZY = {
     "plot_run_length_distributions": "hpfold.bench.report",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hpfold.bench' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, globals())

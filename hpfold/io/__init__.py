@@ -3,7 +3,7 @@
 The HDF5 layout is specified in ``docs/file_format.md``.  Names are imported
 lazily so that ``import hpfold.io`` stays cheap.
 """
-from importlib import import_module
+from .._lazy import lazy_exports
 
 _LAZY = {
     "Trajectory": "hpfold.io.trajectory",
@@ -17,16 +17,4 @@ _LAZY = {
     "format_pdb": "hpfold.io.pdb",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hpfold.io' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, globals())

@@ -11,7 +11,7 @@
 
 Public names are imported lazily (nothing compiles at import).
 """
-from importlib import import_module
+from .._lazy import lazy_exports
 
 _LAZY = {
     "MasterEquation": "hpfold.kinetics.master",
@@ -29,16 +29,4 @@ _LAZY = {
     "write_pathsample": "hpfold.kinetics.export",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hpfold.kinetics' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, globals())

@@ -2,7 +2,7 @@
 
 Public names are imported lazily (nothing compiles at import).
 """
-from importlib import import_module
+from .._lazy import lazy_exports
 
 _LAZY = {
     "flood": "hpfold.landscape.core",
@@ -29,16 +29,4 @@ _LAZY = {
     "read_landscape": "hpfold.landscape.h5",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hpfold.landscape' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, globals())

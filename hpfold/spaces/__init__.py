@@ -11,7 +11,7 @@ A space gives energies sorted ascending, weights (microstates per state) and a n
 :class:`KMeansSpace` K-means partitions of a point set (reassign one point)
 =================  ==========================================================
 """
-from importlib import import_module
+from .._lazy import lazy_exports
 
 _LAZY = {
     "DiscreteSpace": "hpfold.spaces.base",
@@ -25,16 +25,4 @@ _LAZY = {
     "space_from_file": "hpfold.spaces.from_file",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hpfold.spaces' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, globals())
