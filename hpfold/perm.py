@@ -169,7 +169,7 @@ def _run_all(runs, tours, threads, max_seconds, progress_label):
     log.info("%s: %d run(s), %s tours", progress_label, len(runs), [r.tours for r in runs])
 
 
-def flatperm(sequence, lattice="square", model="HP", *, tours=20000, runs=4, seed=None, threads=1,
+def flatperm(sequence, lattice="square", model="HP", *, tours=100_000, runs=4, seed=None, threads=1,
              normalise=True, max_seconds=None) -> DensityOfStates:
     """Estimate the density of states g(E) of a chain with flatPERM.
 
@@ -180,7 +180,7 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=20000, runs=4, see
     lattice : str, default "square"
         Any hpfold lattice (the growth uses ``lattice.vectors``).
     model : str or EnergyModel, default "HP"
-    tours : int, default 20000
+    tours : int, default 100000
         Tours per run (one tour grows one tree of chains from a single monomer).
     runs : int, default 4
         Independent runs, with RNG streams spawned from one ``SeedSequence(seed)``; their spread

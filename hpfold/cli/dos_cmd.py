@@ -30,7 +30,10 @@ def add_source_arguments(p):
                    help="lattice (default: the benchmark's lattice, else square)")
     p.add_argument("--method", "-m", default="exact", choices=METHODS, help="how to obtain g(E) (default: exact)")
     p.add_argument("--seed", type=int, default=None, help="random seed (flatperm, wang-landau)")
-    p.add_argument("--tours", type=int, default=20000, help="flatPERM tours per run (default 20000)")
+    p.add_argument("--tours", type=int, default=100_000,
+                   help="flatPERM tours per run (default 100000: on S1-1, the square 20-mer, 4 runs give a mean "
+                        "relative error of g(E) of 0.5%% against exact enumeration, at most 0.8%% over 6 seeds, "
+                        "in about 2 s; the error falls roughly like 1/sqrt(tours))")
     p.add_argument("--steps", type=int, default=20_000_000,
                    help="Wang-Landau steps per run (default 20000000)")
     p.add_argument("--moves", default=None,
