@@ -699,3 +699,22 @@ def test_cli_errors_are_one_line(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_large_exact_landscapes_are_refused_with_an_estimate_at_once():
+    import subprocess
+    import sys
+    import time
+
+    from hpfold.landscape.flooding import estimate_landscape_cost
+
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "hpfold", "landscape", "HPHPPHHPHH", "--lattice", "fcc"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "estimated" in r.stderr and "--force" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and time.perf_counter() - t0 < 60
+    r = subprocess.run([sys.executable, "-m", "hpfold", "kinetics", "HPHPPHHPHHPHPHHPPHPH"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 2 and "--force" in r.stderr
+    # the estimate of the square 14-mer's classes is within 1% of the true 110,188
+    assert abs(estimate_landscape_cost(14, "square")["classes"] - 110_188) < 1_100

@@ -131,6 +131,9 @@ def _run_exact(args, level) -> int:
     from ..kinetics.run import exact_kinetics, write_kinetics
     from ..spaces import HPSpace
 
+    from ..landscape.flooding import check_landscape_cost
+
+    check_landscape_cost(len(args.sequence), args.lattice, args.moves, force=args.force, what="kinetics")
     space = HPSpace.from_sequence(args.sequence, args.lattice, args.moves, args.model, force=args.force)
     target = "ground"
     if args.native:

@@ -111,6 +111,56 @@ class ExactLandscape(Landscape):
 
 # ---------------------------------------------------------------------------- engine
 
+#: neighbour generations (state x move slot) per second of the serial flooding (measured: square 16-mer
+#: 6.8e4 states/s x 84 slots = 5.7e6, fcc 8-mer 8.6e3 states/s x 404 slots = 3.5e6; the lower is used)
+SLOT_RATE = 3.5e6
+#: peak bytes per flooded class (measured: square 18-mer, 5.8 M classes, 2,982 MiB)
+BYTES_PER_CLASS = 540
+#: floods estimated above this many seconds are refused without ``force``
+MAX_FLOOD_SECONDS = 600.0
+
+
+def estimate_landscape_cost(n_monomers, lattice, moves="pull") -> dict:
+    """Estimated classes, seconds and peak bytes of an exact landscape, before anything is enumerated.
+
+    Classes from the self-avoiding-walk counts (``hpfold.enumerate``) over the point-group order; time
+    from :data:`SLOT_RATE` neighbour generations per second; memory from :data:`BYTES_PER_CLASS`.
+
+    Examples
+    --------
+    >>> c = estimate_landscape_cost(16, "square")
+    >>> 7e5 < c["classes"] < 9e5, c["seconds"] < 60
+    (True, True)
+    """
+    from .._kernels.moves import max_neighbours
+    from ..enumerate import _estimated_count
+    from ..lattice import get_lattice
+
+    lat = get_lattice(lattice)
+    classes = _estimated_count(lat.name, int(n_monomers) - 1) / len(lat.group)
+    slots = int(max_neighbours(int(n_monomers), lat.n_directions, lat.order, parse_moves(moves)))
+    return {"classes": classes, "seconds": classes * slots / SLOT_RATE, "bytes": classes * BYTES_PER_CLASS}
+
+
+def check_landscape_cost(n_monomers, lattice, moves="pull", *, force=False, what="landscape") -> dict:
+    """Refuse (ValueError, one line with the estimate) a flood over 10 minutes or the available memory."""
+    from ..kinetics.run import available_memory
+
+    cost = estimate_landscape_cost(n_monomers, lattice, moves)
+    if force:
+        return cost
+    avail = available_memory()
+    if cost["bytes"] > 0.8 * avail:
+        raise ValueError(f"the exact {what} of a {lattice} {n_monomers}-mer has about {cost['classes']:,.0f} classes "
+                         f"needing ~{cost['bytes'] / 2**30:.1f} GiB, "
+                         f"over 80% of the {avail / 2**30:.1f} GiB available; "
+                         "use --force (force=True) to try anyway")
+    if cost["seconds"] > MAX_FLOOD_SECONDS:
+        raise ValueError(f"the exact {what} of a {lattice} {n_monomers}-mer has about {cost['classes']:,.0f} classes: "
+                         f"estimated {cost['seconds'] / 60:,.0f} min; use --force (force=True) to run it anyway")
+    return cost
+
+
 def exact_landscape(sequence, lattice="square", moves="pull", model="HP", *, emax=None, temperature=1.0,
                     threads=None, progress=None, force=False) -> ExactLandscape:
     """Exact barrier tree of a sequence: every symmetry class, flooded by increasing energy.
@@ -133,7 +183,8 @@ def exact_landscape(sequence, lattice="square", moves="pull", model="HP", *, ema
     progress : bool, optional
         tqdm bar on stderr (default: when stderr is a terminal).
     force : bool
-        Passed to the enumeration (runs estimated over 10 minutes).
+        Run floods estimated over 10 minutes or over the available memory
+        (:func:`estimate_landscape_cost`); also passed to the enumeration.
 
     Returns
     -------
@@ -160,6 +211,8 @@ def exact_landscape(sequence, lattice="square", moves="pull", model="HP", *, ema
     from ..spaces.hp import HPSpace
 
     mask = parse_moves(moves)
+    if emax is None:
+        check_landscape_cost(len(sequence), lattice, mask, force=force)
     space = HPSpace.from_sequence(sequence, lattice, mask, model, emax=emax, threads=threads, progress=progress,
                                   force=force)
     ls = _flood_hp(space, threads=threads, progress=progress, complete=emax is None, temperature=temperature)
