@@ -42,6 +42,37 @@ def claim(args, *paths, resume=False):
     return claim_outputs(paths, overwrite=getattr(args, "overwrite", False), resume=resume)
 
 
+def output_folder(path, flag, parents=False):
+    """Create the output folder ``path`` (given by ``flag``) if missing, but only below an existing parent.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    flag : str
+        The flag that named the folder, for the message.
+    parents : bool
+        Also create missing parent folders (the ``--parents`` flag, where a subcommand has one).
+
+    Raises
+    ------
+    CliError
+        When ``path`` is not a folder, or its parent does not exist and ``parents`` is false.
+    """
+    from pathlib import Path
+
+    folder = Path(path)
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise CliError(f"{flag}: {str(folder)!r} exists and is not a folder")
+    parent = folder.absolute().parent
+    if not parents and not parent.is_dir():
+        hint = " or give --parents" if parents is not None else ""
+        raise CliError(f"{flag}: the parent folder {str(parent)!r} does not exist (create it first{hint})")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hpfold", description="HP lattice proteins: exact enumeration, sampling and energy landscapes.")
