@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 
 from .. import __version__
@@ -23,6 +24,15 @@ SUBCOMMANDS = ["enumerate", "sample", "info", "landscape", "kinetics", "dos", "t
 
 class CliError(Exception):
     """A user-facing error: printed as one line, exit status 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, ``hpfold CMD: error: ...``, with exit status 2."""
+
+    def error(self, message):
+        # "argument --steps: --steps must be ..." (from hpfold.cli._types): name the flag once
+        message = re.sub(r"^argument [^:]+: (-[\w-]+ must )", r"\1", message)
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def add_overwrite_argument(p) -> None:
@@ -74,7 +84,7 @@ def output_folder(path, flag, parents=False):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="hpfold", description="HP lattice proteins: exact enumeration, sampling and energy landscapes.")
     parser.add_argument("--version", action="version", version=f"hpfold {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress to stderr (-vv: debug)")

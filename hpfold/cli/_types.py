@@ -1,8 +1,8 @@
 """argparse ``type=`` functions that check numeric flags at the command-line boundary.
 
-Each helper is a factory returning the ``type=`` function, so that a bad value is refused by argparse
-as ``argument --flag: expected ..., got '...'`` in one line (exit status 2), before any work.  The
-``name`` argument is kept for use outside argparse and for readable parser definitions.
+Each helper is a factory taking the flag's name and returning the ``type=`` function, so that a bad
+value is refused by argparse as ``hpfold CMD: error: --flag must be ..., got '...'`` in one line
+(exit status 2; see :class:`hpfold.cli.OneLineParser`), before any work.
 
 Examples
 --------
@@ -27,8 +27,7 @@ SEED_LIMIT = 2**63 - 1
 
 
 def _fail(name, want, text):
-    # argparse prefixes "argument --flag:", so the flag's name is not repeated here
-    raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}")
+    raise argparse.ArgumentTypeError(f"{name} must be {want}, got {text!r}")
 
 
 def _parse_integer(name, text, want, allow_float_syntax=False):
@@ -94,7 +93,7 @@ def _ranged_float(name, text, ok, want):
 
 def positive_float(name):
     """A finite number > 0."""
-    return lambda text: _ranged_float(name, text, lambda v: v > 0, "a finite number > 0")
+    return lambda text: _ranged_float(name, text, lambda v: v > 0, "positive (a finite number > 0)")
 
 
 def nonneg_float(name):
