@@ -121,6 +121,21 @@ def test_output_folder_needs_an_existing_parent(tmp_path, capsys):
     assert code == 2 and not (tmp_path / "missing").exists()
 
 
+def test_output_folder_with_parents_creates_them(tmp_path):
+    from hpfold.cli import CliError, output_folder
+
+    assert output_folder(tmp_path / "a" / "b", "--out", parents=True).is_dir()
+    (tmp_path / "f").write_text("")
+    with pytest.raises(CliError, match="not a folder"):
+        output_folder(tmp_path / "f", "--out")
+
+
+def test_verbose_enumerate_logs_the_estimate(capsys, caplog):
+    caplog.set_level("INFO", logger="hpfold.enumerate")  # what -v shows on stderr
+    code, err = _run(capsys, ["-v", "enumerate", SEQ])
+    assert code == 0 and "estimate: 6 monomers on square" in caplog.text
+
+
 def test_square_28mer_is_warned_or_refused_with_the_estimate():
     from hpfold.enumerate import MAX_SECONDS, estimate_enumeration, plan_enumeration
 
