@@ -18,7 +18,7 @@ from hpfold.io import load_trajectory
 SEQ = "HPPHPH"
 #: values a numeric flag may get: a few small valid ones and every kind of nonsense
 NUMBERS = ["0", "1", "2", "3", "10", "0.5", "1e2", "-1", "-0.5", "1.5", "nan", "inf", "-inf", "1e30", "x", "",
-           "1e400", "0x10", "2**70", "9223372036854775808"]
+           "1e400", "0x10", "2**70", "9223372036854775808", "100000000000"]
 
 
 def _run(capsys, argv):
@@ -30,15 +30,25 @@ def _run(capsys, argv):
     return code, capsys.readouterr().err
 
 
+#: flags whose large valid values mean a long run: they get only the values of NUMBERS
+RUN_LENGTH = {"--steps", "--tours", "--max-time", "--max-seconds", "--runs"}
+#: random text and huge integers (valid or not, these must never start a long run or crash)
+ANYTHING = st.one_of(st.sampled_from(NUMBERS), st.text(max_size=4), st.integers(10**11, 10**25).map(str))
+
+
+def _value(flag):
+    return st.sampled_from(NUMBERS) if flag in RUN_LENGTH else ANYTHING
+
+
 def _flags(*names):
-    """Zero or more of ``names``, each with a value from NUMBERS, as a flat argv list."""
-    pair = st.tuples(st.sampled_from(names), st.sampled_from(NUMBERS))
+    """Zero or more of ``names``, each with a value from NUMBERS (or ANYTHING), as a flat argv list."""
+    pair = st.sampled_from(names).flatmap(lambda flag: st.tuples(st.just(flag), _value(flag)))
     return st.lists(pair, max_size=3).map(lambda pairs: [x for p in pairs for x in p])
 
 
 # per subcommand: a fast base argv and the numeric flags to vary (valid runs stay tiny)
 ARGV = {
-    "enumerate": (["enumerate", SEQ], _flags("--threads", "--workers")),
+    "enumerate": (["enumerate", SEQ], _flags("--threads")),  # --workers starts Dask processes: left out
     "sample": (["sample", SEQ, "--steps", "200", "--no-progress"],
                _flags("--steps", "--max-time", "--temperature", "--tmin", "--tmax", "--replicas", "--exchange-every",
                       "--target", "--seed", "--every", "--threads")),
@@ -58,6 +68,8 @@ ARGV = {
                _flags("--seed", "--steps")),
     "thermo": (["thermo", SEQ], _flags("--tmin", "--tmax", "--points")),
     "bench": (["bench", "--list"], _flags("--runs", "--seed", "--workers", "--threads", "--grace")),
+    "thermo-points": (["thermo", SEQ], _flags("--points")),
+    "sample-replicas": (["sample", SEQ, "--steps", "10", "-m", "remc", "--no-progress"], _flags("--replicas")),
     "info": (["info", "missing.h5"], st.just([])),
 }
 

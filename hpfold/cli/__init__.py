@@ -124,6 +124,9 @@ def main(argv=None) -> int:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except MemoryError as exc:
+        print(f"hpfold {args.command}: error: out of memory ({exc}); ask for a smaller run", file=sys.stderr)
+        return 2
     except (CliError, ValueError, OSError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"hpfold {args.command}: error: {msg}", file=sys.stderr)

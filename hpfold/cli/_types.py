@@ -59,16 +59,18 @@ def count_like(name, low=0, high=COUNT_LIMIT):
     return lambda text: _ranged_int(name, text, low, high, want, allow_float_syntax=True)
 
 
-def positive_int(name, high=None):
-    """An integer >= 1 (and <= ``high`` if given)."""
-    want = "an integer >= 1" + (f" and <= {high}" if high is not None else "")
-    return lambda text: _ranged_int(name, text, 1, high, want)
+def _limit(high):
+    return "1e15" if high == COUNT_LIMIT else str(high)
 
 
-def nonneg_int(name, high=None):
-    """An integer >= 0 (and <= ``high`` if given)."""
-    want = "an integer >= 0" + (f" and <= {high}" if high is not None else "")
-    return lambda text: _ranged_int(name, text, 0, high, want)
+def positive_int(name, high=COUNT_LIMIT):
+    """An integer from 1 to ``high`` (default 1e15: far beyond any use, and safe in int64 kernels)."""
+    return lambda text: _ranged_int(name, text, 1, high, f"an integer from 1 to {_limit(high)}")
+
+
+def nonneg_int(name, high=COUNT_LIMIT):
+    """An integer from 0 to ``high`` (default 1e15)."""
+    return lambda text: _ranged_int(name, text, 0, high, f"an integer from 0 to {_limit(high)}")
 
 
 def seed_int(name="--seed"):

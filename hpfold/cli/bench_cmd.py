@@ -23,7 +23,7 @@ def add_parser(sub):
                         "package.module:function plug-ins (default: every available built-in)")
     p.add_argument("--algorithm", action="append", default=[], metavar="MODULE:FUNCTION",
                    help="add a plug-in algorithm (repeatable)")
-    p.add_argument("--runs", type=positive_int("--runs"), default=10,
+    p.add_argument("--runs", type=positive_int("--runs", high=10**6), default=10,
                    help="runs per (sequence, algorithm) (default 10)")
     p.add_argument("--budget", default="60s", help="per run: 60s, 2min, or 30s,1e6evals (default 60s)")
     p.add_argument("--target", default="best-known", help="best-known (default), best-known+K, or an energy")
@@ -31,7 +31,7 @@ def add_parser(sub):
     p.add_argument("-o", "--output", metavar="FILE", help="results file (.jsonl or .h5); a rerun resumes it")
     p.add_argument("--report", metavar="DIR", help="write report.md and plots into DIR")
     p.add_argument("--json", action="store_true", help="print the per-(sequence, algorithm) statistics as JSON")
-    p.add_argument("--workers", type=positive_int("--workers"), default=None,
+    p.add_argument("--workers", type=positive_int("--workers", high=1024), default=None,
                    help="run N trials at a time on this machine")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run trials on a Dask scheduler (tcp://host:8786, scheduler.json, or 'local')")

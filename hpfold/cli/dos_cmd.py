@@ -37,7 +37,7 @@ def add_source_arguments(p):
                    help="Wang-Landau steps per run (default 20000000)")
     p.add_argument("--moves", default=None,
                    help="Wang-Landau move mixture (default pull:0.6,pivot:0.1,rebridge:0.3)")
-    p.add_argument("--runs", type=positive_int("--runs"), default=4,
+    p.add_argument("--runs", type=positive_int("--runs", high=10**4), default=4,
                    help="independent runs, for error bars (default 4)")
     p.add_argument("--threads", type=positive_int("--threads"), default=1, help="threads for the runs (default 1)")
     p.add_argument("--max-seconds", type=positive_float("--max-seconds"), default=None,

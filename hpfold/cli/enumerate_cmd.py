@@ -20,7 +20,7 @@ def add_parser(sub):
     p.add_argument("-o", "--output", metavar="FILE.h5", help="write the result to an HDF5 file")
     p.add_argument("--threads", type=positive_int("--threads"), default=None, help="numba threads (default: all cores)")
     p.add_argument("--force", action="store_true", help="run even if estimated to take over 10 minutes")
-    p.add_argument("--workers", type=positive_int("--workers"), default=None,
+    p.add_argument("--workers", type=positive_int("--workers", high=1024), default=None,
                    help="shard over N local processes (Dask)")
     p.add_argument("--scheduler", default=None, help="shard over a Dask scheduler at ADDRESS")
     add_overwrite_argument(p)

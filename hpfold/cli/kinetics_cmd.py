@@ -27,7 +27,7 @@ def add_parser(sub):
                    help="lowest temperature of the scan (default 0.15)")
     p.add_argument("--tmax", type=positive_float("--tmax"), default=None,
                    help="highest temperature of the scan (default 3)")
-    p.add_argument("--points", type=positive_int("--points"), default=12,
+    p.add_argument("--points", type=positive_int("--points", high=10**5), default=12,
                    help="temperatures in the scan, log-spaced (default 12)")
     p.add_argument("--native", metavar="DIRS", default=None,
                    help="target conformation (direction string); default every ground state")

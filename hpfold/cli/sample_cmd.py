@@ -27,7 +27,7 @@ def add_parser(sub):
                    help="lowest temperature (remc 0.15, anneal end 0.1)")
     p.add_argument("--tmax", type=positive_float("--tmax"), default=None,
                    help="highest temperature (remc 1.5, anneal start 2.0)")
-    p.add_argument("--replicas", "-R", type=positive_int("--replicas"), default=None,
+    p.add_argument("--replicas", "-R", type=positive_int("--replicas", high=4096), default=None,
                    help="remc ladder size (8) or independent chains (1)")
     p.add_argument("--temperatures", default=None, help="explicit remc ladder, comma separated")
     p.add_argument("--schedule", default="geometric", choices=["geometric", "linear"], help="annealing schedule")

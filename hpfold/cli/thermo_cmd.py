@@ -17,7 +17,7 @@ def add_parser(sub):
     p.add_argument("--tmin", type=positive_float("--tmin"), default=None, help="lowest temperature (default 0.05)")
     p.add_argument("--tmax", type=positive_float("--tmax"), default=None,
                    help="highest temperature (default: from the levels)")
-    p.add_argument("--points", type=positive_int("--points"), default=400,
+    p.add_argument("--points", type=positive_int("--points", high=10**6), default=400,
                    help="temperatures in the grid (default 400)")
     p.add_argument("--plot", metavar="FILE.png", help="save C_v(T), U(T), P_native(T) and ln g(E) to an image")
     p.add_argument("--json", action="store_true", help="print one JSON object (curves, cv_peaks, ln_g, counters)")
