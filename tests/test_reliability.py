@@ -18,7 +18,7 @@ from hpfold.io import load_trajectory
 SEQ = "HPPHPH"
 #: values a numeric flag may get: a few small valid ones and every kind of nonsense
 NUMBERS = ["0", "1", "2", "3", "10", "0.5", "1e2", "-1", "-0.5", "1.5", "nan", "inf", "-inf", "1e30", "x", "",
-           "1e400", "0x10", "2**70", "9223372036854775808", "100000000000"]
+           "1e400", "0x10", "2**70", "9223372036854775808"]
 
 
 def _run(capsys, argv):
