@@ -131,6 +131,9 @@ def test_output_folder_needs_an_existing_parent(tmp_path, capsys):
     assert not (tmp_path / "missing").exists()
     code, err = _run(capsys, ["kinetics", SEQ, "--pathsample", str(target)])
     assert code == 2 and not (tmp_path / "missing").exists()
+    code, err = _run(capsys, ["bench", "--suite", "S1-1", "--algorithms", "random", "--runs", "1", "--report",
+                              str(target)])
+    assert code == 2 and not (tmp_path / "missing").exists()
 
 
 def test_output_folder_with_parents_creates_them(tmp_path):
