@@ -434,6 +434,7 @@ def enumerate_conformations(sequence, lattice="square", model="HP", *, ground_st
             f"{_human(seconds)} on {threads} thread(s); use --force (force=True) to run it anyway")
     if requested is None and count < 5e9:
         threads = 1  # a few seconds serially: not worth compiling the (uncached) parallel kernel
+    _report_estimate(plan, count, seconds, threads)
     numba.set_num_threads(threads)
     try:
         compile_seconds = _warm_kernels(plan)
@@ -455,6 +456,17 @@ def enumerate_conformations(sequence, lattice="square", model="HP", *, ground_st
     log.info("enumerated %s on %s: %d conformations in %.3f s", plan.sequence, plan.lattice,
              result.n_conformations, result.seconds)
     return result
+
+
+def _report_estimate(plan, count, seconds, threads) -> None:
+    """Log the estimate (shown with ``hpfold -v``); warn when a run accepted will take over a minute."""
+    when = f"about {_human(seconds)}" if seconds else "under a few seconds (not timed)"
+    text = (f"estimate: {plan.n} monomers on {plan.lattice}, {count:.3g} conformations, {when} "
+            f"on {threads} thread(s)")
+    if 60 < seconds <= MAX_SECONDS:
+        log.warning("%s (refused above %s)", text, _human(MAX_SECONDS))
+    else:
+        log.info("%s", text)
 
 
 def _warm_kernels(plan) -> float:

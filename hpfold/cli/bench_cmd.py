@@ -5,6 +5,9 @@ import json
 import os
 import sys
 
+from . import output_folder
+from ._types import nonneg_float, positive_int, seed_int
+
 
 def add_parser(sub):
     p = sub.add_parser(
@@ -20,18 +23,20 @@ def add_parser(sub):
                         "package.module:function plug-ins (default: every available built-in)")
     p.add_argument("--algorithm", action="append", default=[], metavar="MODULE:FUNCTION",
                    help="add a plug-in algorithm (repeatable)")
-    p.add_argument("--runs", type=int, default=10, help="runs per (sequence, algorithm) (default 10)")
+    p.add_argument("--runs", type=positive_int("--runs", high=10**6), default=10,
+                   help="runs per (sequence, algorithm) (default 10)")
     p.add_argument("--budget", default="60s", help="per run: 60s, 2min, or 30s,1e6evals (default 60s)")
     p.add_argument("--target", default="best-known", help="best-known (default), best-known+K, or an energy")
-    p.add_argument("--seed", type=int, default=0, help="base seed; run seeds derive from it (default 0)")
+    p.add_argument("--seed", type=seed_int("--seed"), default=0, help="base seed; run seeds derive from it (default 0)")
     p.add_argument("-o", "--output", metavar="FILE", help="results file (.jsonl or .h5); a rerun resumes it")
     p.add_argument("--report", metavar="DIR", help="write report.md and plots into DIR")
     p.add_argument("--json", action="store_true", help="print the per-(sequence, algorithm) statistics as JSON")
-    p.add_argument("--workers", type=int, default=None, help="run N trials at a time on this machine")
+    p.add_argument("--workers", type=positive_int("--workers", high=1024), default=None,
+                   help="run N trials at a time on this machine")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run trials on a Dask scheduler (tcp://host:8786, scheduler.json, or 'local')")
-    p.add_argument("--threads", type=int, default=1, help="numba threads per run (default 1)")
-    p.add_argument("--grace", type=float, default=None,
+    p.add_argument("--threads", type=positive_int("--threads"), default=1, help="numba threads per run (default 1)")
+    p.add_argument("--grace", type=nonneg_float("--grace"), default=None,
                    help="seconds past the budget before a run is killed (default max(1, 10%% of budget))")
     p.add_argument("--list", action="store_true", help="list suites and algorithms, then exit")
     return p
@@ -63,6 +68,10 @@ def run(args) -> int:
         raise ValueError(f"--runs must be at least 1, got {args.runs}")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        raise ValueError(f"-o: folder {os.path.dirname(os.path.abspath(args.output))!r} does not exist")
+    if args.report:
+        output_folder(args.report, "--report", parents=None)
     result = run_benchmark(args.suite, algorithms, runs=args.runs, budget=args.budget, target=_target(args.target),
                            seed=args.seed, output=args.output, workers=args.workers, scheduler=args.scheduler,
                            threads=args.threads, grace=args.grace)

@@ -6,6 +6,7 @@ import sys
 
 from ..lattice import LATTICE_NAMES
 from . import add_overwrite_argument, claim
+from ._types import count_like, positive_float, positive_int, seed_int
 
 METHODS = ("exact", "flatperm", "wang-landau")
 
@@ -29,18 +30,19 @@ def add_source_arguments(p):
     p.add_argument("--lattice", "-l", default=None, choices=LATTICE_NAMES,
                    help="lattice (default: the benchmark's lattice, else square)")
     p.add_argument("--method", "-m", default="exact", choices=METHODS, help="how to obtain g(E) (default: exact)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (flatperm, wang-landau)")
-    p.add_argument("--tours", type=int, default=100_000,
+    p.add_argument("--seed", type=seed_int("--seed"), default=None, help="random seed (flatperm, wang-landau)")
+    p.add_argument("--tours", type=count_like("--tours", low=1), default=100_000,
                    help="flatPERM tours per run (default 100000: on S1-1, the square 20-mer, 4 runs give a mean "
                         "relative error of g(E) of 0.5%% against exact enumeration, at most 0.8%% over 6 seeds, "
                         "in about 2 s; the error falls roughly like 1/sqrt(tours))")
-    p.add_argument("--steps", type=int, default=20_000_000,
+    p.add_argument("--steps", type=count_like("--steps", low=1), default=20_000_000,
                    help="Wang-Landau steps per run (default 20000000)")
     p.add_argument("--moves", default=None,
                    help="Wang-Landau move mixture (default pull:0.6,pivot:0.1,rebridge:0.3)")
-    p.add_argument("--runs", type=int, default=4, help="independent runs, for error bars (default 4)")
-    p.add_argument("--threads", type=int, default=1, help="threads for the runs (default 1)")
-    p.add_argument("--max-seconds", type=float, default=None,
+    p.add_argument("--runs", type=positive_int("--runs", high=10**4), default=4,
+                   help="independent runs, for error bars (default 4)")
+    p.add_argument("--threads", type=positive_int("--threads"), default=1, help="threads for the runs (default 1)")
+    p.add_argument("--max-seconds", type=positive_float("--max-seconds"), default=None,
                    help="wall-time limit for the runs (the result then depends on machine speed)")
     p.add_argument("--force", action="store_true", help="exact: enumerate even if estimated to take long")
 

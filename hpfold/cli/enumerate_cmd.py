@@ -7,6 +7,7 @@ import sys
 
 from ..lattice import LATTICE_NAMES
 from . import add_overwrite_argument, claim
+from ._types import positive_int
 
 
 def add_parser(sub):
@@ -17,9 +18,10 @@ def add_parser(sub):
     p.add_argument("--ground-states", action="store_true", help="list the canonical ground-state conformations")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-o", "--output", metavar="FILE.h5", help="write the result to an HDF5 file")
-    p.add_argument("--threads", type=int, default=None, help="numba threads (default: all cores)")
+    p.add_argument("--threads", type=positive_int("--threads"), default=None, help="numba threads (default: all cores)")
     p.add_argument("--force", action="store_true", help="run even if estimated to take over 10 minutes")
-    p.add_argument("--workers", type=int, default=None, help="shard over N local processes (Dask)")
+    p.add_argument("--workers", type=positive_int("--workers", high=1024), default=None,
+                   help="shard over N local processes (Dask)")
     p.add_argument("--scheduler", default=None, help="shard over a Dask scheduler at ADDRESS")
     add_overwrite_argument(p)
     return p

@@ -6,7 +6,8 @@ import os
 import sys
 
 from ..lattice import LATTICE_NAMES
-from . import add_overwrite_argument, claim
+from . import add_overwrite_argument, claim, output_folder
+from ._types import nonneg_int, positive_float, positive_int, seed_int
 
 
 def add_parser(sub):
@@ -20,11 +21,14 @@ def add_parser(sub):
     p.add_argument("--lattice", "-l", default="square", choices=LATTICE_NAMES, help="lattice (default: square)")
     p.add_argument("--moves", default="pull", help="one move type: pull, local, pull_lesh, pivot (default pull)")
     p.add_argument("--model", default="HP", help="energy model (default HP)")
-    p.add_argument("--temperature", "-T", type=float, default=None,
+    p.add_argument("--temperature", "-T", type=positive_float("--temperature"), default=None,
                    help="one temperature; without it the MFPT is scanned from --tmin to --tmax")
-    p.add_argument("--tmin", type=float, default=None, help="lowest temperature of the scan (default 0.15)")
-    p.add_argument("--tmax", type=float, default=None, help="highest temperature of the scan (default 3)")
-    p.add_argument("--points", type=int, default=12, help="temperatures in the scan, log-spaced (default 12)")
+    p.add_argument("--tmin", type=positive_float("--tmin"), default=None,
+                   help="lowest temperature of the scan (default 0.15)")
+    p.add_argument("--tmax", type=positive_float("--tmax"), default=None,
+                   help="highest temperature of the scan (default 3)")
+    p.add_argument("--points", type=positive_int("--points", high=10**5), default=12,
+                   help="temperatures in the scan, log-spaced (default 12)")
     p.add_argument("--native", metavar="DIRS", default=None,
                    help="target conformation (direction string); default every ground state")
     p.add_argument("--start", default="uniform", choices=("uniform", "boltzmann"),
@@ -33,15 +37,17 @@ def add_parser(sub):
     p.add_argument("--basins", metavar="LEVEL", default="gradient",
                    help="macrostates for the basin rates: 'gradient' basins (default), a barrier-tree cut "
                         "energy LEVEL, or 'none'")
-    p.add_argument("--rates", type=int, default=4, help="slowest relaxation rates to report (default 4)")
+    p.add_argument("--rates", type=positive_int("--rates"), default=4,
+                   help="slowest relaxation rates to report (default 4)")
     p.add_argument("--from", dest="trajectory", metavar="TRAJ.h5", help="Markov state model of a trajectory")
-    p.add_argument("--lag", type=int, default=None, help="lag time in frames (--from)")
+    p.add_argument("--lag", type=positive_int("--lag"), default=None, help="lag time in frames (--from)")
     p.add_argument("--lags", default=None, metavar="K1,K2,...",
                    help="lags for the implied-timescale plot (--from; default 1,2,5,10,20 x --lag)")
     p.add_argument("--assign", default="basin", choices=("basin", "state"),
                    help="frames to quench basins (default) or to exact states (small chains) (--from)")
-    p.add_argument("--bootstrap", type=int, default=20, help="bootstrap resamples for error bars (--from)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (--from)")
+    p.add_argument("--bootstrap", type=nonneg_int("--bootstrap"), default=20,
+                   help="bootstrap resamples for error bars (--from)")
+    p.add_argument("--seed", type=seed_int("--seed"), default=0, help="bootstrap seed (--from)")
     p.add_argument("--plot", metavar="FILE", help="figure: MFPT(T) and basin populations (or implied timescales)")
     p.add_argument("--bar", metavar="FILE.bar", help="write a barriers-style .bar file (treekin input)")
     p.add_argument("--rates-file", metavar="FILE", help="write the basin rate matrix as text (treekin -m I)")
@@ -119,7 +125,7 @@ def run(args) -> int:
     if (args.bar or args.rates_file or args.pathsample) and args.basins == "none":
         raise ValueError("--bar, --rates-file and --pathsample need basins (drop --basins none)")
     if args.pathsample:
-        os.makedirs(args.pathsample, exist_ok=True)
+        output_folder(args.pathsample, "--pathsample", parents=None)
     with claim(args, *_outputs(args)):
         return _run_exact(args, level)
 
@@ -199,7 +205,7 @@ def summary_text(d) -> str:
         b = d["basins"]
         lines.append(f"basins       {b['n_macrostates']} macrostates; slowest basin rates "
                      + ", ".join(f"{r:.3g}" for r in b["relaxation_rates"][:3]))
-    lines.append(f"time         " + ", ".join(f"{k} {v:.2f} s" for k, v in d["seconds"].items())
+    lines.append("time         " + ", ".join(f"{k} {v:.2f} s" for k, v in d["seconds"].items())
                  + f"; peak memory {d['peak_memory_mib']:.0f} MiB")
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ import sys
 
 from ..lattice import LATTICE_NAMES
 from . import add_overwrite_argument, claim
+from ._types import any_int, nonneg_float, nonneg_int, positive_float, positive_int, seed_int
 
 COLOURS = ("q", "basin", "energy", "none")
 
@@ -19,18 +20,22 @@ def add_parser(sub):
     p.add_argument("--space", default="hp", metavar="NAME",
                    help="state space: hp (a SEQUENCE; default), perceptron (--n --alpha --seed --sample) or "
                         "kmeans (--n points, --k clusters, --seed)")
-    p.add_argument("--n", type=int, default=None, help="perceptron weights (default 16) or kmeans points (10)")
-    p.add_argument("--alpha", type=float, default=None, help="perceptron patterns per weight (default 0.6)")
-    p.add_argument("--seed", type=int, default=None, help="perceptron teacher/training set, kmeans points (0)")
-    p.add_argument("--sample", type=int, default=None, help="perceptron training set of the same teacher (0)")
-    p.add_argument("--k", type=int, default=None, help="kmeans clusters (default 3)")
+    p.add_argument("--n", type=positive_int("--n"), default=None,
+                   help="perceptron weights (default 16) or kmeans points (10)")
+    p.add_argument("--alpha", type=positive_float("--alpha"), default=None,
+                   help="perceptron patterns per weight (default 0.6)")
+    p.add_argument("--seed", type=seed_int("--seed"), default=None,
+                   help="perceptron teacher/training set, kmeans points (0)")
+    p.add_argument("--sample", type=seed_int("--sample"), default=None,
+                   help="perceptron training set of the same teacher (0)")
+    p.add_argument("--k", type=positive_int("--k"), default=None, help="kmeans clusters (default 3)")
     p.add_argument("--from-barriers", metavar="STATES.txt",
                    help="a landscape from a file: energy-sorted 'label energy' lines (barriers' input) and a "
                         "'neighbours' section of 'i j k ...' lines (or RNA dot-brackets)")
     p.add_argument("--edges", metavar="FILE", help="the adjacency list of --from-barriers, as a separate file")
-    p.add_argument("--radius", type=int, default=2,
+    p.add_argument("--radius", type=nonneg_int("--radius"), default=2,
                    help="moves (Hamming distance) of the local entropy of non-HP spaces (default 2)")
-    p.add_argument("--delta", type=float, default=0.0,
+    p.add_argument("--delta", type=nonneg_float("--delta"), default=0.0,
                    help="energy allowance of the local entropy: states within E_min + DELTA count (default 0)")
     p.add_argument("--from", dest="trajectory", metavar="TRAJ.h5", help="sampled landscape of a trajectory file")
     p.add_argument("--exact", action="store_true",
@@ -40,13 +45,14 @@ def add_parser(sub):
                    help="move set: pull, local, pull_lesh, pivot or a mixture like local+pivot (default: pull, "
                         "or the trajectory's)")
     p.add_argument("--model", default=None, help="energy model (HP, HPNX); default HP or the trajectory's")
-    p.add_argument("--emax", type=int, default=None, help="flood only the states with E <= EMAX")
-    p.add_argument("--temperature", "-T", type=float, default=1.0, help="temperature of basin probabilities")
-    p.add_argument("--budget", type=int, default=2000,
+    p.add_argument("--emax", type=any_int("--emax"), default=None, help="flood only the states with E <= EMAX")
+    p.add_argument("--temperature", "-T", type=positive_float("--temperature"), default=1.0,
+                   help="temperature of basin probabilities")
+    p.add_argument("--budget", type=nonneg_int("--budget"), default=2000,
                    help="states per bounded saddle search between two minima (--from; default 2000)")
-    p.add_argument("--plateau-budget", type=int, default=1000,
+    p.add_argument("--plateau-budget", type=nonneg_int("--plateau-budget"), default=1000,
                    help="states per plateau walk when quenching a frame (--from; default 1000)")
-    p.add_argument("--max-pairs", type=int, default=None,
+    p.add_argument("--max-pairs", type=nonneg_int("--max-pairs"), default=None,
                    help="tighten at most this many saddles, the most often crossed first (--from)")
     p.add_argument("--no-tighten", action="store_true", help="keep the trajectory's saddle bounds (--from)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -55,11 +61,12 @@ def add_parser(sub):
     p.add_argument("--plot", metavar="FILE", help="draw the disconnectivity graph (.png, .svg, .pdf)")
     p.add_argument("--color", default="q", choices=COLOURS,
                    help="colour minima by Q to the lowest minimum, basin size, energy, or not (default q)")
-    p.add_argument("--stride", type=int, default=1,
+    p.add_argument("--stride", type=positive_int("--stride"), default=1,
                    help="use every K-th frame of each replica (--from; quenching costs ~30 ms per distinct "
                         "state of a 48-mer)")
-    p.add_argument("--n-lowest", type=int, default=None, help="plot only the N lowest minima")
-    p.add_argument("--threads", type=int, default=None, help="numba threads (default: serial unless large)")
+    p.add_argument("--n-lowest", type=positive_int("--n-lowest"), default=None, help="plot only the N lowest minima")
+    p.add_argument("--threads", type=positive_int("--threads"), default=None,
+                   help="numba threads (default: serial unless large)")
     p.add_argument("--force", action="store_true", help="enumerate even if estimated to take over 10 minutes")
     add_overwrite_argument(p)
     return p

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 from ..lattice import LATTICE_NAMES
 from . import add_overwrite_argument, claim
+from ._types import any_int, count_like, positive_float, positive_int, seed_int
 
 
 def add_parser(sub):
@@ -16,26 +18,33 @@ def add_parser(sub):
     p.add_argument("--lattice", "-l", default="square", choices=LATTICE_NAMES)
     p.add_argument("--method", "-m", default="metropolis", choices=["metropolis", "anneal", "remc"])
     p.add_argument("--moves", default="pull", help="move set, e.g. pull, local, pull:0.9,pivot:0.1 (default pull)")
-    p.add_argument("--steps", type=float, default=None, help="attempted moves per replica (e.g. 1e7)")
-    p.add_argument("--max-time", type=float, default=None, metavar="SEC", help="wall-clock budget in seconds")
-    p.add_argument("--temperature", "-T", type=float, default=1.0, help="Metropolis temperature (default 1)")
-    p.add_argument("--tmin", type=float, default=None, help="lowest temperature (remc 0.15, anneal end 0.1)")
-    p.add_argument("--tmax", type=float, default=None, help="highest temperature (remc 1.5, anneal start 2.0)")
-    p.add_argument("--replicas", "-R", type=int, default=None, help="remc ladder size (8) or independent chains (1)")
+    p.add_argument("--steps", type=count_like("--steps"), default=None, help="attempted moves per replica (e.g. 1e7)")
+    p.add_argument("--max-time", type=positive_float("--max-time"), default=None, metavar="SEC",
+                   help="wall-clock budget in seconds")
+    p.add_argument("--temperature", "-T", type=positive_float("--temperature"), default=1.0,
+                   help="Metropolis temperature (default 1)")
+    p.add_argument("--tmin", type=positive_float("--tmin"), default=None,
+                   help="lowest temperature (remc 0.15, anneal end 0.1)")
+    p.add_argument("--tmax", type=positive_float("--tmax"), default=None,
+                   help="highest temperature (remc 1.5, anneal start 2.0)")
+    p.add_argument("--replicas", "-R", type=positive_int("--replicas", high=4096), default=None,
+                   help="remc ladder size (8) or independent chains (1)")
     p.add_argument("--temperatures", default=None, help="explicit remc ladder, comma separated")
     p.add_argument("--schedule", default="geometric", choices=["geometric", "linear"], help="annealing schedule")
-    p.add_argument("--exchange-every", type=int, default=None, metavar="K",
+    p.add_argument("--exchange-every", type=positive_int("--exchange-every"), default=None, metavar="K",
                    help="remc: steps between swap attempts (default 10 sweeps); anneal: schedule update interval")
-    p.add_argument("--target", type=int, default=None, metavar="E", help="stop when an energy <= E is reached")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--target", type=any_int("--target"), default=None, metavar="E",
+                   help="stop when an energy <= E is reached")
+    p.add_argument("--seed", type=seed_int("--seed"), default=None)
     p.add_argument("--native", default=None, metavar="DIRS", help="native conformation (direction string) for Q")
     p.add_argument("--init", default=None, metavar="DIRS", help="initial conformation (default straight)")
     p.add_argument("-o", "--output", default=None, metavar="FILE.h5", help="write frames and checkpoints to HDF5")
-    p.add_argument("--every", type=int, default=None, metavar="K", help="save a frame every K steps")
+    p.add_argument("--every", type=positive_int("--every"), default=None, metavar="K",
+                   help="save a frame every K steps")
     p.add_argument("--resume", action="store_true",
                    help="continue the run checkpointed in -o FILE (which must exist; same --steps for anneal)")
     add_overwrite_argument(p)
-    p.add_argument("--threads", type=int, default=None, help="numba threads for the replicas")
+    p.add_argument("--threads", type=positive_int("--threads"), default=None, help="numba threads for the replicas")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -45,19 +54,18 @@ def _temperature_list(text):
     if text is None:
         return None
     try:
-        return [float(x) for x in text.split(",") if x.strip()]
+        values = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise ValueError(f"--temperatures: expected comma-separated numbers, got {text!r}") from None
+        values = [float("nan")]
+    if not values or not all(math.isfinite(t) and t > 0 for t in values):
+        raise ValueError(f"--temperatures: expected comma-separated positive numbers, got {text!r}")
+    return values
 
 
 def run(args) -> int:
     from ..sample import sample
 
-    steps = None
-    if args.steps is not None:
-        if args.steps < 0 or args.steps != int(args.steps):
-            raise ValueError(f"--steps must be a non-negative integer, got {args.steps:g}")
-        steps = int(args.steps)
+    steps = args.steps  # a whole number in [0, 1e15], checked by argparse
     if steps is None and args.max_time is None and args.target is None:
         raise ValueError("give --steps, --max-time or --target")
     if args.resume and not args.output:

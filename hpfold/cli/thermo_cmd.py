@@ -5,6 +5,7 @@ import json
 import os
 
 from . import add_overwrite_argument, claim, dos_cmd
+from ._types import positive_float, positive_int
 
 
 def add_parser(sub):
@@ -13,9 +14,11 @@ def add_parser(sub):
                                    "'hpfold dos -o' or 'hpfold enumerate -o', or a sequence (its density of "
                                    "states is computed first, exactly by default).")
     dos_cmd.add_source_arguments(p)
-    p.add_argument("--tmin", type=float, default=None, help="lowest temperature (default 0.05)")
-    p.add_argument("--tmax", type=float, default=None, help="highest temperature (default: from the levels)")
-    p.add_argument("--points", type=int, default=400, help="temperatures in the grid (default 400)")
+    p.add_argument("--tmin", type=positive_float("--tmin"), default=None, help="lowest temperature (default 0.05)")
+    p.add_argument("--tmax", type=positive_float("--tmax"), default=None,
+                   help="highest temperature (default: from the levels)")
+    p.add_argument("--points", type=positive_int("--points", high=10**6), default=400,
+                   help="temperatures in the grid (default 400)")
     p.add_argument("--plot", metavar="FILE.png", help="save C_v(T), U(T), P_native(T) and ln g(E) to an image")
     p.add_argument("--json", action="store_true", help="print one JSON object (curves, cv_peaks, ln_g, counters)")
     add_overwrite_argument(p)
