@@ -299,10 +299,8 @@ def test_harness_with_toy_algorithms(toy_problem, tmp_path):
 
     names = ["honest", "liar", "silent_liar", "collider", "overrunner", "crasher", "hard_crash", "coords_returner",
              "printer", "late"]
-    t0 = time.perf_counter()
     res = run_benchmark([toy_problem], [f"{HERE}:{n}" for n in names], runs=1, budget="0.6s", grace=0.4,
                         output=tmp_path / "toys.jsonl")
-    wall = time.perf_counter() - t0
     by = {r["algorithm"].split(":")[1]: r for r in res.records}
     assert set(by) == set(names)
     h = by["honest"]
@@ -322,7 +320,6 @@ def test_harness_with_toy_algorithms(toy_problem, tmp_path):
     assert by["printer"]["status"] == "ok" and by["printer"]["invalid_claims"] == 0
     lt = by["late"]
     assert lt["status"] == "ok" and not lt["success"] and lt["best_energy"] is None
-    assert wall < 60
     summary = {s["algorithm"].split(":")[1]: s for s in res.summary()}
     assert summary["honest"]["successes"] == 1 and summary["liar"]["successes"] == 0
     assert summary["liar"]["invalid_claims"] >= 1 and summary["overrunner"]["overruns"] == 1

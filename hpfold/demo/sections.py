@@ -220,7 +220,7 @@ def kinetics_section(quick=False, seed=3) -> Section:
     space = HPSpace.from_sequence(seq, "square", "pull")
     graph = space.state_graph()
     rod = space.states.find("0" * (n - 1))
-    curve = folding_curve(space, np.geomspace(0.12, 3.0, 18 if quick else 30), start=[rod], refine=6)
+    curve = folding_curve(space, np.geomspace(0.12, 3.0, 18 if quick else 30), start=[rod], refine=6, graph=graph)
     temps, mfpt = curve.temperatures, curve.mfpt
     e_min = int(space.energies.min())
     mc_t = temps[np.linspace(2, len(temps) - 3, 5).astype(int)]

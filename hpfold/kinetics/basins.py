@@ -170,24 +170,17 @@ def basin_kinetics(me: MasterEquation, landscape, level=None) -> BasinKinetics:
         raise ValueError("the landscape and the master equation are not over the same states")
     macro_of, minimum = macrostates(landscape, level)
     m = len(minimum)
-    pi = me.stationary
     coo = me.transitions.tocoo()
     a, b = macro_of[coo.row], macro_of[coo.col]
     cross = a != b
-    flux = sp.coo_matrix((pi[coo.row[cross]] * coo.data[cross], (a[cross], b[cross])), shape=(m, m)).toarray()
-    # populations in log space: basins whose Boltzmann weight underflows keep finite rates
+    # populations in log space, so that basins whose Boltzmann weight underflows keep finite rates
     logpi = me.log_stationary
     top = np.full(m, -np.inf)
     np.maximum.at(top, macro_of, logpi)
     log_pop = top + np.log(np.bincount(macro_of, weights=np.exp(logpi - top[macro_of]), minlength=m))
     equilibrium = np.exp(log_pop)
-    rates = np.zeros((m, m))
-    if np.all(equilibrium > 0):
-        rates = flux / equilibrium[:, None]
-    else:
-        # recompute the fluxes relative to each source basin's own scale
-        rel = np.exp(logpi[coo.row[cross]] - log_pop[a[cross]]) * coo.data[cross]
-        rates = sp.coo_matrix((rel, (a[cross], b[cross])), shape=(m, m)).toarray()
+    flux_over_pop = np.exp(logpi[coo.row[cross]] - log_pop[a[cross]]) * coo.data[cross]
+    rates = sp.coo_matrix((flux_over_pop, (a[cross], b[cross])), shape=(m, m)).toarray()
     t = me.temperature
     free = -t * log_pop if np.isfinite(t) else -log_pop
     energy = landscape.minimum_energy[minimum].astype(np.float64)

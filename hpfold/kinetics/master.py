@@ -8,7 +8,6 @@ relaxation rates ``1 - lambda`` (``-ln lambda`` per step differs only for fast m
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -290,10 +289,3 @@ def master_equation(space, temperature, *, rule="metropolis", graph=None) -> Mas
     logw -= logw.max()
     logw -= np.log(np.exp(logw).sum())
     return MasterEquation(g, temperature, rule, transitions, escape, np.exp(logw), logw)
-
-
-def timed(fn, *args, **kwargs):
-    """``(result, seconds)`` of one call."""
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["MarkovModel", "count_transitions", "reversible_transition_matrix", "estimate_msm",
-           "implied_timescales", "assign_states", "msm_from_trajectory"]
+           "bootstrap_errors", "implied_timescales", "assign_states", "msm_from_trajectory"]
 
 
 def count_transitions(dtrajs, lag, n_states) -> np.ndarray:
@@ -184,35 +184,47 @@ def estimate_msm(dtrajs, lag, *, frame_steps=1.0, n_states=None, bootstrap=0, se
     if n_states < 1:
         raise ValueError("the trajectories hold no frames")
 
-    def fit(trajs):
-        c = count_transitions(trajs, lag, n_states)
-        active = _largest_connected(c)
-        cc = c[np.ix_(active, active)]
-        if cc.sum() == 0:
-            raise ValueError(f"no transitions at lag {lag}: the trajectories are too short")
-        t, pi = _reversible_mle(cc)
-        return MarkovModel(lag, float(frame_steps), active, cc, t, pi, n_labels=n_states)
-
-    model = fit(dtrajs)
+    model = _fit(dtrajs, lag, n_states, frame_steps)
     if bootstrap > 0:
-        rng = np.random.default_rng(seed)
-        pieces = dtrajs if len(dtrajs) > 1 else np.array_split(dtrajs[0], 10)
-        ts, mf = [], []
-        for _ in range(int(bootstrap)):
-            pick = [pieces[i] for i in rng.integers(0, len(pieces), len(pieces))]
-            try:
-                m = fit(pick)
-                ts.append(m.timescales(5)[:5])
-                if source is not None and target is not None:
-                    mf.append(m.mean_first_passage(source, target))
-            except (ValueError, np.linalg.LinAlgError):
-                continue
-        if ts:
-            width = min(len(t) for t in ts)
-            model.errors["timescales"] = np.std([t[:width] for t in ts], axis=0)
-        if mf:
-            model.errors["mfpt"] = float(np.std(mf))
+        bootstrap_errors(model, dtrajs, bootstrap, seed=seed, source=source, target=target)
     return model
+
+
+def _fit(trajs, lag, n_states, frame_steps) -> MarkovModel:
+    """The reversible MSM of ``trajs`` at ``lag`` on their largest strongly connected set."""
+    c = count_transitions(trajs, lag, n_states)
+    active = _largest_connected(c)
+    cc = c[np.ix_(active, active)]
+    if cc.sum() == 0:
+        raise ValueError(f"no transitions at lag {lag}: the trajectories are too short")
+    t, pi = _reversible_mle(cc)
+    return MarkovModel(lag, float(frame_steps), active, cc, t, pi, n_labels=n_states)
+
+
+def bootstrap_errors(model, dtrajs, n_resamples, *, seed=None, source=None, target=None) -> dict:
+    """Fill ``model.errors`` with standard deviations over ``n_resamples`` bootstrap refits.
+
+    Trajectories are resampled with replacement (one trajectory: 10 contiguous blocks of it);
+    ``timescales`` always, ``mfpt`` when ``source`` and ``target`` are given.
+    """
+    rng = np.random.default_rng(seed)
+    pieces = dtrajs if len(dtrajs) > 1 else np.array_split(dtrajs[0], 10)
+    ts, mf = [], []
+    for _ in range(int(n_resamples)):
+        pick = [pieces[i] for i in rng.integers(0, len(pieces), len(pieces))]
+        try:
+            m = _fit(pick, model.lag, model.n_labels, model.frame_steps)
+            ts.append(m.timescales(5)[:5])
+            if source is not None and target is not None:
+                mf.append(m.mean_first_passage(source, target))
+        except (ValueError, np.linalg.LinAlgError):
+            continue
+    if ts:
+        width = min(len(t) for t in ts)
+        model.errors["timescales"] = np.std([t[:width] for t in ts], axis=0)
+    if mf:
+        model.errors["mfpt"] = float(np.std(mf))
+    return model.errors
 
 
 def implied_timescales(model, lags, k=3, bootstrap=10, seed=0) -> dict:
@@ -294,16 +306,16 @@ def msm_from_trajectory(source, lag, *, assign="basin", bootstrap=20, seed=0, ta
         raise ValueError(f"unknown assignment {assign!r}; give 'basin' or 'state'")
     dtrajs = [np.asarray(r) for r in labels]
     n_states = int(labels.max()) + 1
-    probe = estimate_msm(dtrajs, lag, frame_steps=frame_steps, n_states=n_states)
-    if len(probe.states) < 2:
+    model = estimate_msm(dtrajs, lag, frame_steps=frame_steps, n_states=n_states)
+    if len(model.states) < 2:
         raise ValueError(f"the trajectory stays in one {assign} at lag {lag} frames: nothing to model "
                          "(sample longer or hotter, or use --assign state)")
     if target is None:
-        active_e = energy[probe.states]
-        target = probe.states[active_e == active_e.min()]
-    source = np.setdiff1d(probe.states, np.atleast_1d(target))
-    model = estimate_msm(dtrajs, lag, frame_steps=frame_steps, n_states=n_states, bootstrap=bootstrap,
-                         seed=seed, source=source, target=target)
+        active_e = energy[model.states]
+        target = model.states[active_e == active_e.min()]
+    source = np.setdiff1d(model.states, np.atleast_1d(target))
+    if bootstrap > 0:
+        bootstrap_errors(model, dtrajs, bootstrap, seed=seed, source=source, target=target)
     model.dtrajs = dtrajs
     mfpt = model.mean_first_passage(source, target) if len(source) else 0.0
     return model, {"lag": int(lag), "frame_steps": frame_steps, "frames": int(labels.size),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._resources import available_memory
 from .basins import basin_kinetics
 from .master import master_equation
 from .temperature import folding_curve
@@ -19,18 +20,6 @@ BYTES_PER_EDGE = 110
 SECONDS_PER_EDGE = 1.0e-6
 #: refuse runs estimated above this without ``force``
 MAX_SECONDS = 600.0
-
-
-def available_memory() -> int:
-    """Bytes of memory available (MemAvailable), or a large number where /proc is missing."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 1 << 50
 
 
 def estimate_kinetics_cost(space, n_solves=1) -> dict:
@@ -62,6 +51,7 @@ class ExactKinetics:
     n_edges: int = 0
     seconds: dict = field(default_factory=dict)
     peak_bytes: int = 0
+    master: object = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         out = {**self.space.describe(), "n_states": len(self.space), "n_edges": self.n_edges,
@@ -154,7 +144,7 @@ def exact_kinetics(space, *, temperature=None, tmin=None, tmax=None, points=12, 
         say("MFPT(T) scan")
         t1 = time.perf_counter()
         curve = folding_curve(space, np.geomspace(lo, hi, int(points)), target=target, start=start, rule=rule,
-                              progress=progress)
+                              progress=progress, graph=graph)
         seconds["folding_curve"] = time.perf_counter() - t1
         temperature = curve.optimal_temperature
     say("MFPT")
@@ -178,11 +168,14 @@ def exact_kinetics(space, *, temperature=None, tmin=None, tmax=None, points=12, 
         seconds["basins"] = time.perf_counter() - t1
     label = start if isinstance(start, str) else "states"
     return ExactKinetics(space, float(temperature), mfpt, label, np.nonzero(me.target_mask(target))[0], rates,
-                         curve, bk, ls, tau, graph.n_edges, seconds, _peak_bytes())
+                         curve, bk, ls, tau, graph.n_edges, seconds, _peak_bytes(), me)
 
 
-def write_kinetics(path, result: ExactKinetics, *, times=None):
+def write_kinetics(path, result: ExactKinetics, *, times=None, populations=None):
     """HDF5 file of a kinetics run: per-state MFPT, the folding curve, basin rates and populations.
+
+    ``populations``: the ``(lumped, exact)`` pair of :func:`basin_populations` at ``times``, if
+    already computed.
 
     Written to a temporary file in the same folder and renamed into place.
     """
@@ -212,7 +205,7 @@ def write_kinetics(path, result: ExactKinetics, *, times=None):
                 b["equilibrium"] = result.basins.equilibrium
                 b["free_energy"] = result.basins.free_energy
                 if times is not None:
-                    coarse, exact = basin_populations(result, times)
+                    coarse, exact = populations if populations is not None else basin_populations(result, times)
                     b["times"] = times
                     b["populations"] = coarse
                     if exact is not None:
@@ -234,8 +227,7 @@ def basin_populations(result: ExactKinetics, times) -> tuple:
     coarse = b.populations(_uniform_macro_start(result), times)
     exact = None
     if len(result.space) <= EXACT_POPULATION_MAX_STATES:
-        me = master_equation(result.space, result.temperature, graph=result.space.state_graph())
-        micro = me.populations("uniform", times)
+        micro = result.master.populations("uniform", times)
         exact = np.stack([np.bincount(b.macro_of, weights=row, minlength=b.n_macrostates) for row in micro])
     return coarse, exact
 

@@ -53,7 +53,7 @@ def _crossing(t0, m0, t1, m1, level):
 
 
 def folding_curve(space, temperatures=None, *, target="ground", start="uniform", rule="metropolis",
-                  refine=8, range_factor=2.0, progress=None) -> FoldingCurve:
+                  refine=8, range_factor=2.0, progress=None, graph=None) -> FoldingCurve:
     """MFPT(T) from a start distribution to the target, and the optimal folding temperature.
 
     Parameters
@@ -69,6 +69,8 @@ def folding_curve(space, temperatures=None, *, target="ground", start="uniform",
         Width of the reported range: MFPT within this factor of the minimum.
     progress : callable, optional
         ``progress(done, total)`` after each solve.
+    graph : StateGraph, optional
+        The space's state graph, if already built (it does not depend on the temperature).
 
     Examples
     --------
@@ -86,7 +88,7 @@ def folding_curve(space, temperatures=None, *, target="ground", start="uniform",
     temps = np.geomspace(0.15, 3.0, 12) if temperatures is None else np.asarray(temperatures, dtype=np.float64)
     if temps.ndim != 1 or len(temps) < 1 or not np.all(temps > 0) or not np.all(np.isfinite(temps)):
         raise ValueError("temperatures must be positive and finite")
-    graph = space.state_graph()
+    graph = space.state_graph() if graph is None else graph
     cache = {}
     total = len(temps) + max(int(refine), 0)
 

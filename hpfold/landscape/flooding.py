@@ -144,7 +144,7 @@ def estimate_landscape_cost(n_monomers, lattice, moves="pull") -> dict:
 
 def check_landscape_cost(n_monomers, lattice, moves="pull", *, force=False, what="landscape") -> dict:
     """Refuse (ValueError, one line with the estimate) a flood over 10 minutes or the available memory."""
-    from ..kinetics.run import available_memory
+    from .._resources import available_memory
 
     cost = estimate_landscape_cost(n_monomers, lattice, moves)
     if force:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
+from .._resources import available_memory as _available_memory
 from .base import KeySpace
 
 __all__ = ["PerceptronSpace", "MAX_WEIGHTS", "perceptron_memory"]
@@ -21,13 +21,6 @@ SCALE = 1 << 20
 def perceptron_memory(n: int) -> int:
     """Estimated peak bytes of the landscape of an N-weight perceptron."""
     return BYTES_PER_STATE * (1 << n)
-
-
-def _available_memory() -> int:
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not Linux
-        return 1 << 34
 
 
 class PerceptronSpace(KeySpace):
