@@ -19,7 +19,7 @@ import sys
 from .. import __version__
 
 #: subcommand modules, in the order they appear in ``hpfold --help``
-SUBCOMMANDS = ["enumerate", "sample", "info", "landscape", "kinetics", "dos", "thermo", "demo", "bench"]
+SUBCOMMANDS = ["enumerate", "sample", "info", "landscape", "kinetics", "dos", "thermo", "designability", "demo", "bench"]
 
 
 class CliError(Exception):

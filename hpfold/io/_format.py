@@ -27,7 +27,7 @@ MODULE = "h5md/modules/hpfold"
 #: attribute listing the parameter names stored as JSON text (lists, dicts, None, ints beyond int64)
 JSON_KEYS_ATTR = "hpfold_json_keys"
 
-_FILE_KINDS = ("trajectory", "enumeration", "dos")
+_FILE_KINDS = ("trajectory", "enumeration", "dos", "designability")
 
 
 def first_line(exc) -> str:
@@ -184,8 +184,10 @@ def _check_module(f: h5py.File, path: str, kind: str | None) -> h5py.Group:
     if found not in _FILE_KINDS:
         raise ValueError(f"{path}: {MODULE} has an unknown kind {found!r}")
     if kind is not None and found != kind:
-        hint = {"trajectory": "load_trajectory", "enumeration": "read_enumeration", "dos": "hpfold.dos.read_dos"}[found]
-        what = {"trajectory": "a trajectory", "enumeration": "an enumeration result", "dos": "a density of states"}
+        hint = {"trajectory": "load_trajectory", "enumeration": "read_enumeration", "dos": "hpfold.dos.read_dos",
+                "designability": "hpfold.io.design.read_designability"}[found]
+        what = {"trajectory": "a trajectory", "enumeration": "an enumeration result", "dos": "a density of states",
+                "designability": "a sequence-space scan"}
         raise ValueError(f"{path}: holds {what[found]}, not {what[kind]} (read it with {hint})")
     for required in ("sequence", "lattice", "model"):
         if required not in module.attrs:
