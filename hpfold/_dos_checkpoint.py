@@ -4,7 +4,7 @@ A checkpoint is one HDF5 file holding the parameters of the call and the complet
 (its arrays, counters and the ``bit_generator.state`` of its numpy Generator), stored with
 :func:`hpfold.io._checkpoint.write_state`.  It is written to a temporary file in the same folder and
 renamed over the old one (:func:`hpfold.io._safe.atomic_path`, under the file's lock), every few seconds
-of wall time, at the end, and when Ctrl-C stops the runs.  The kernels keep all their state in those
+of wall time, at the start and the end, and when Ctrl-C stops the runs.  The kernels keep all their state in those
 arrays and the generator, so a resumed run is bit-identical to an uninterrupted one.
 """
 from __future__ import annotations
@@ -168,7 +168,8 @@ def drive_runs(runs, total, done, *, threads=1, max_seconds=None, first_batch=16
         Wall-time limit, shared equally: runs on one thread in turn, ``threads`` runs at a time in parallel.
     first_batch : int
     save : callable, optional
-        ``save(list of run states)``: called every ``every`` seconds of wall time and at the end.
+        ``save(list of run states)``: called at the start (so that a run killed at any moment can be
+        resumed), every ``every`` seconds of wall time and at the end.
     every : float
     path : str, optional
         The checkpoint file ``save`` writes, named by :class:`Interrupted`.
@@ -183,6 +184,7 @@ def drive_runs(runs, total, done, *, threads=1, max_seconds=None, first_batch=16
     saver = _Saver(runs, save, every)
     stop = threading.Event()
     with deferred_interrupt() as check:
+        saver.maybe(force=True)
         def drive(i):
             run, batch, started = runs[i], int(first_batch), time.perf_counter()
             while done(run) < total and not stop.is_set():

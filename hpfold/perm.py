@@ -181,8 +181,8 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=100_000, runs=4, s
         depends on machine speed).
     checkpoint : str or path-like, optional
         HDF5 file that receives the whole state of every run (arrays, counters, generator states and
-        the parameters) every ``checkpoint_seconds`` of wall time, at the end and on Ctrl-C; written
-        atomically (temporary file in the same folder, then renamed).
+        the parameters) at the start, every ``checkpoint_seconds`` of wall time, at the end and on
+        Ctrl-C; written atomically (temporary file in the same folder, then renamed).
     resume : bool, default False
         Continue the runs stored in ``checkpoint``; the result is bit-identical to an uninterrupted
         call.  ``ValueError`` if the file is missing or its parameters (sequence, lattice, model,

@@ -251,11 +251,12 @@ def test_ctrl_c_writes_a_final_checkpoint_exits_130_and_resumes(straight, tmp_pa
     path = tmp_path / "c.h5"
     proc = subprocess.Popen(_command("wang-landau", path, "--checkpoint-every", "100"), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 300
-    while time.time() < deadline and not (tmp_path / "c.h5.lock").exists():
-        time.sleep(0.05)  # the lock appears at the start: the run is under way, no checkpoint yet
+    deadline = time.time() + 300  # the first checkpoint is written at the start: the run is under way
+    while time.time() < deadline and _progress(path, "wang-landau") is None:
+        time.sleep(0.05)
+    assert _progress(path, "wang-landau") == 0
     time.sleep(1.0)
-    assert not path.exists()  # with --checkpoint-every 100 only the final checkpoint is written
+    assert _progress(path, "wang-landau") == 0  # with --checkpoint-every 100 the next one is the final one
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and out == ""

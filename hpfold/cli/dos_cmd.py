@@ -23,7 +23,7 @@ def add_parser(sub):
     p.add_argument("-o", "--output", metavar="FILE.h5", help="write the density of states to an HDF5 file")
     p.add_argument("--checkpoint", metavar="FILE.h5", default=None,
                    help="flatperm, wang-landau: keep the whole state of every run in FILE (rewritten atomically "
-                        "every few seconds, at the end and on Ctrl-C) so that --resume can continue it")
+                        "at the start, every few seconds, at the end and on Ctrl-C) so that --resume can continue it")
     p.add_argument("--checkpoint-every", type=positive_float("--checkpoint-every"), default=5.0, metavar="SEC",
                    help="seconds of wall time between checkpoints (default 5)")
     p.add_argument("--resume", action="store_true",
