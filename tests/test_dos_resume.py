@@ -107,8 +107,8 @@ def _interrupt_after(cls, monkeypatch, calls):
     monkeypatch.setattr(cls, "advance", advance)
 
 
-@pytest.mark.parametrize("method", ["wang-landau", "flatperm"])
-def test_ctrl_c_saves_the_runs_and_resume_finishes_them_identically(method, monkeypatch, tmp_path):
+@pytest.mark.parametrize("method, threads", [("wang-landau", 1), ("wang-landau", 2), ("flatperm", 1)])
+def test_ctrl_c_saves_the_runs_and_resume_finishes_them_identically(method, threads, monkeypatch, tmp_path):
     path = tmp_path / "c.h5"
     if method == "wang-landau":
         cls, compute, kw = WangLandauRun, wang_landau, {"steps": 3_000_000, "runs": 2, "seed": 6}
@@ -118,12 +118,12 @@ def test_ctrl_c_saves_the_runs_and_resume_finishes_them_identically(method, monk
     with monkeypatch.context() as m:
         _interrupt_after(cls, m, 2)
         with pytest.raises(Interrupted) as info:
-            compute(SEQ, **kw, checkpoint=path)
+            compute(SEQ, **kw, checkpoint=path, threads=threads)
     assert info.value.checkpoint == path
     _, states = read_checkpoint(path, method)
     done = [int(s["istate"][1]) if method == "wang-landau" else int(s["counters"][0]) for s in states]
     assert sum(done) < 2 * kw.get("steps", kw.get("tours")), done
-    resumed = compute(SEQ, **kw, checkpoint=path, resume=True)
+    resumed = compute(SEQ, **kw, checkpoint=path, resume=True, threads=threads)
     assert np.array_equal(resumed.ln_g, straight.ln_g) and np.array_equal(resumed.ln_g_err, straight.ln_g_err)
     for key in ("seconds", "cpu_seconds"):
         straight.counters.pop(key), resumed.counters.pop(key)
