@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._dos_checkpoint import array_state, check_parameters, drive_runs, read_checkpoint, restore_arrays
+from ._dos_checkpoint import write_checkpoint
 from ._kernels import perm as kern
 from .dos import DensityOfStates, combine_runs, exact_total
 from .lattice import encode_directions, get_lattice
@@ -92,7 +93,22 @@ class FlatPermRun:
         self.best_dirs = np.zeros(max(p.n - 1, 1), dtype=np.int64)
         self.grid = p.new_grid()
 
+    #: the arrays that hold the run's whole state between tours (with ``rng`` and ``seconds``)
+    STATE_ARRAYS = ("sum_w", "hist", "ln_ref", "counters", "best_dirs", "grid")
+
+    def get_state(self) -> dict:
+        """Copies of every state array, the generator's ``bit_generator.state`` and ``seconds``."""
+        state = array_state(self, self.STATE_ARRAYS, self.rng)
+        state["seconds"] = float(self.seconds)
+        return state
+
+    def set_state(self, state: dict, where: str = "checkpoint") -> None:
+        """Continue from ``state`` (from :meth:`get_state` of a run of the same chain and lattice)."""
+        restore_arrays(self, self.STATE_ARRAYS, self.rng, state, where)
+        self.seconds = float(state.get("seconds", 0.0))
+
     def advance(self, tours: int) -> None:
+        """Run ``tours`` more tours; the result depends only on the total, not on how it is split."""
         p = self.problem
         t0 = time.perf_counter()
         kern.flatperm_tours(int(tours), p.types, p.matrix, p.interacts, p.offsets, self.grid, p.center,
@@ -135,42 +151,9 @@ def _spawn(seed, runs):
     return [np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(seed).spawn(runs)]
 
 
-def _run_all(runs, tours, threads, max_seconds, progress_label):
-    """Advance every run to ``tours`` tours in batches (about 0.5 s each), on ``threads`` threads.
-
-    With ``max_seconds`` each run gets an equal share of the wall time: runs on one thread
-    share it in turn, ``threads`` runs at a time share it in parallel.
-    """
-    threads = min(threads, len(runs))
-    share = None if max_seconds is None else float(max_seconds) / math.ceil(len(runs) / threads)
-
-    def drive(run):
-        batch = 16
-        started = time.perf_counter()
-        while run.tours < tours:
-            if share is not None and time.perf_counter() - started > share:
-                break
-            step = min(batch, tours - run.tours)
-            t0 = time.perf_counter()
-            run.advance(step)
-            elapsed = time.perf_counter() - t0
-            if elapsed < 0.25:
-                batch *= 2
-            elif elapsed > 1.0 and batch > 1:
-                batch //= 2
-        return run
-
-    if threads <= 1:
-        for r in runs:
-            drive(r)
-    else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(drive, runs))
-    log.info("%s: %d run(s), %s tours", progress_label, len(runs), [r.tours for r in runs])
-
-
 def flatperm(sequence, lattice="square", model="HP", *, tours=100_000, runs=4, seed=None, threads=1,
-             normalise=True, max_seconds=None) -> DensityOfStates:
+             normalise=True, max_seconds=None, checkpoint=None, resume=False,
+             checkpoint_seconds=5.0) -> DensityOfStates:
     """Estimate the density of states g(E) of a chain with flatPERM.
 
     Parameters
@@ -196,6 +179,15 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=100_000, runs=4, s
     max_seconds : float, optional
         Wall-time limit for the whole call, shared equally between the runs (the result then
         depends on machine speed).
+    checkpoint : str or path-like, optional
+        HDF5 file that receives the whole state of every run (arrays, counters, generator states and
+        the parameters) at the start, every ``checkpoint_seconds`` of wall time, at the end and on
+        Ctrl-C; written atomically (temporary file in the same folder, then renamed).
+    resume : bool, default False
+        Continue the runs stored in ``checkpoint``; the result is bit-identical to an uninterrupted
+        call.  ``ValueError`` if the file is missing or its parameters (sequence, lattice, model,
+        tours, runs, seed) differ from these.
+    checkpoint_seconds : float, default 5
 
     Returns
     -------
@@ -216,13 +208,44 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=100_000, runs=4, s
     Prellberg & Krawczyk, Phys. Rev. Lett. 92, 120602 (2004): PERM with the enrichment ratio
     taken against the running estimate of the number of walks of each (length, energy), which
     makes the sample histogram flat in both.  Cost per tour about N x (number of levels) chains.
+    Ctrl-C raises :class:`hpfold._dos_checkpoint.Interrupted` (a KeyboardInterrupt) after the final
+    checkpoint, when there is one.
     """
     problem = GrowthProblem.build(sequence, lattice, model)
     tours, runs, threads = _positive(tours, "tours"), _positive(runs, "runs"), _positive(threads, "threads")
-    states = [FlatPermRun(problem, rng) for rng in _spawn(seed, runs)]
+    states, params = _prepare_flatperm(problem, tours, runs, seed, checkpoint, resume)
+    save = None
+    if checkpoint is not None:
+        def save(run_states):
+            write_checkpoint(checkpoint, "flatperm", params, run_states)
     t0 = time.perf_counter()
-    _run_all(states, tours, threads, max_seconds, f"flatPERM {problem.sequence[:20]}")
+    drive_runs(states, tours, lambda r: r.tours, threads=threads, max_seconds=max_seconds, first_batch=16,
+               save=save, every=checkpoint_seconds, path=checkpoint)
     wall = time.perf_counter() - t0
+    log.info("flatPERM %s: %d run(s), %s tours", problem.sequence[:20], len(states), [r.tours for r in states])
+    return _flatperm_result(problem, states, tours, wall, normalise)
+
+
+def _prepare_flatperm(problem, tours, runs, seed, checkpoint, resume):
+    """(runs, checkpoint parameters): new runs, or those stored in ``checkpoint`` when ``resume``."""
+    if checkpoint is not None and isinstance(seed, np.random.Generator):
+        raise ValueError("checkpoint: give an int seed or None, not a Generator")
+    params = {"sequence": problem.sequence, "lattice": problem.lattice, "model": problem.model, "tours": tours,
+              "runs": runs, "seed": None if seed is None else int(seed)}
+    stored = None
+    if resume:
+        if checkpoint is None:
+            raise ValueError("resume needs a checkpoint file")
+        saved_params, stored = read_checkpoint(checkpoint, "flatperm")
+        check_parameters(checkpoint, saved_params, params)
+    states = [FlatPermRun(problem, rng) for rng in _spawn(seed, runs)]
+    for i, (run, state) in enumerate(zip(states, stored or ())):
+        run.set_state(state, f"{checkpoint}: run {i}")
+    return states, params
+
+
+def _flatperm_result(problem, states, tours, wall, normalise) -> DensityOfStates:
+    """The combined DensityOfStates of the flatPERM ``states``."""
     total = exact_total(problem.lattice, problem.n) if normalise else None
     energies, ln_gs, raw_totals = [], [], []
     finished = [st for st in states if st.sum_w[problem.n].any()]

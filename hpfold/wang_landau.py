@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._dos_checkpoint import array_state, check_parameters, drive_runs, read_checkpoint, restore_arrays
+from ._dos_checkpoint import write_checkpoint
 from ._kernels import moves as mk
 from ._kernels import wang_landau as wk
 from ._kernels.rebridging import n_rebridge_labels
@@ -115,7 +116,23 @@ class WangLandauRun:
             self.check_every = 1000 * n
         self.seconds = 0.0
 
+    #: the arrays that hold the walker's whole state (with ``rng`` and ``seconds``)
+    STATE_ARRAYS = ("ln_g", "hist", "visited", "fstate", "istate", "pos", "grid", "nw", "saved", "best_pos",
+                    "counters")
+
+    def get_state(self) -> dict:
+        """Copies of every state array, the generator's ``bit_generator.state`` and ``seconds``."""
+        state = array_state(self, self.STATE_ARRAYS, self.rng)
+        state["seconds"] = float(self.seconds)
+        return state
+
+    def set_state(self, state: dict, where: str = "checkpoint") -> None:
+        """Continue from ``state`` (from :meth:`get_state` of a run of the same chain, lattice and moves)."""
+        restore_arrays(self, self.STATE_ARRAYS, self.rng, state, where)
+        self.seconds = float(state.get("seconds", 0.0))
+
     def advance(self, steps: int) -> None:
+        """Run ``steps`` more steps; the result depends only on the total, not on how it is split."""
         t0 = time.perf_counter()
         wk.wl_steps(int(steps), self.T, self.n, self.types, self.iw, self.next_active, self.offt, self.pos, self.grid,
                     self.nw, self.saved, self.mix_codes, self.mix_cum, self.mix_nlab, self.e_offset,
@@ -176,7 +193,8 @@ def _spawn(seed, runs):
 
 
 def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, runs=4, seed=None, threads=1,
-                moves=DEFAULT_MOVES, check_every=None, normalise=True, max_seconds=None) -> DensityOfStates:
+                moves=DEFAULT_MOVES, check_every=None, normalise=True, max_seconds=None, checkpoint=None,
+                resume=False, checkpoint_seconds=5.0) -> DensityOfStates:
     """Estimate the density of states g(E) by Wang-Landau sampling with the 1/t refinement.
 
     Parameters
@@ -202,12 +220,26 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
         scaled so that sum g = 1 (a relative density of states; the ``normalisation`` says which).
     max_seconds : float, optional
         Wall-time limit, shared equally between runs (results then depend on machine speed).
+    checkpoint : str or path-like, optional
+        HDF5 file that receives the whole state of every run (arrays, counters, generator states and
+        the parameters) at the start, every ``checkpoint_seconds`` of wall time, at the end and on
+        Ctrl-C; written atomically (temporary file in the same folder, then renamed).
+    resume : bool, default False
+        Continue the runs stored in ``checkpoint``; the result is bit-identical to an uninterrupted
+        call.  ``ValueError`` if the file is missing or its parameters (sequence, lattice, model,
+        steps, runs, seed, moves, check_every) differ from these.
+    checkpoint_seconds : float, default 5
 
     Returns
     -------
     DensityOfStates
         Method ``"wang-landau"``; ``best_conformation`` is the lowest-energy conformation any walker visited; counters: steps, best_energy, stages, the step of the switch to 1/t, final
         ln f, levels, attempted and accepted moves by type, seconds.
+
+    Raises
+    ------
+    hpfold._dos_checkpoint.Interrupted
+        A KeyboardInterrupt, on Ctrl-C (after the final checkpoint, when there is one).
 
     Examples
     --------
@@ -228,30 +260,43 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
     for name, value in (("steps", steps), ("runs", runs), ("threads", threads)):
         if int(value) != value or value < 1:
             raise ValueError(f"{name} must be a positive integer, not {value!r}")
-    parse_wl_moves(moves)
-    states = [WangLandauRun(seq, lat.name, mdl, rng, moves, int(check_every or 0)) for rng in _spawn(seed, runs)]
-    threads = min(int(threads), len(states))
-    share = None if max_seconds is None else float(max_seconds) / math.ceil(len(states) / threads)
-
-    def drive(run):
-        batch, started = 100_000, time.perf_counter()
-        while run.steps < steps:
-            if share is not None and time.perf_counter() - started > share:
-                break
-            t0 = time.perf_counter()
-            run.advance(min(batch, steps - run.steps))
-            if time.perf_counter() - t0 < 0.25:
-                batch *= 2
-        return run
-
+    states, params = _prepare_runs(seq, lat, mdl, int(steps), int(runs), seed, moves, check_every, checkpoint,
+                                   resume)
+    save = None
+    if checkpoint is not None:
+        def save(run_states):
+            write_checkpoint(checkpoint, "wang-landau", params, run_states)
     t0 = time.perf_counter()
-    if threads <= 1:
-        for r in states:
-            drive(r)
-    else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(drive, states))
+    drive_runs(states, int(steps), lambda r: r.steps, threads=threads, max_seconds=max_seconds,
+               first_batch=100_000, save=save, every=checkpoint_seconds, path=checkpoint)
     wall = time.perf_counter() - t0
+    log.info("Wang-Landau %s: %d runs, %s steps", seq[:20], len(states), [s.steps for s in states])
+    return _result(seq, lat, mdl, states, int(steps), wall, normalise)
+
+
+def _prepare_runs(seq, lat, mdl, steps, runs, seed, moves, check_every, checkpoint, resume):
+    """(walkers, checkpoint parameters): new walkers, or those stored in ``checkpoint`` when ``resume``."""
+    names, fractions = parse_wl_moves(moves)
+    if checkpoint is not None and isinstance(seed, np.random.Generator):
+        raise ValueError("checkpoint: give an int seed or None, not a Generator")
+    check_every = int(check_every or 0) or 1000 * len(seq)
+    params = {"sequence": seq, "lattice": lat.name, "model": mdl.name, "steps": steps, "runs": runs,
+              "seed": None if seed is None else int(seed),
+              "moves": ",".join(f"{n}:{f!r}" for n, f in zip(names, fractions)), "check_every": check_every}
+    stored = None
+    if resume:
+        if checkpoint is None:
+            raise ValueError("resume needs a checkpoint file")
+        saved_params, stored = read_checkpoint(checkpoint, "wang-landau")
+        check_parameters(checkpoint, saved_params, params)
+    states = [WangLandauRun(seq, lat.name, mdl, rng, moves, check_every) for rng in _spawn(seed, runs)]
+    for i, (run, state) in enumerate(zip(states, stored or ())):
+        run.set_state(state, f"{checkpoint}: run {i}")
+    return states, params
+
+
+def _result(seq, lat, mdl, states, steps, wall, normalise) -> DensityOfStates:
+    """The combined DensityOfStates of the walkers ``states``."""
     total = exact_total(lat.name, len(seq)) if normalise else None
     energies, ln_gs = [], []
     for st in states:
@@ -268,6 +313,17 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
     else:
         norm = (f"relative density of states: each run scaled so that sum g = 1 (c_{len(seq) - 1} not "
                 f"tabulated; multiply by the number of conformations for {unreduced})")
+    counters = _combine_counters(states)
+    counters.update(runs=len(states), steps_requested_per_run=int(steps), seconds=round(wall, 4),
+                    cpu_seconds=round(sum(s.seconds for s in states), 4))
+    best = min(states, key=lambda st: st.best_energy)
+    return DensityOfStates(seq, lat.name, mdl.name, union, ln_g, "wang-landau", norm,
+                           ln_g_err=err if len(states) > 1 else None,
+                           ln_g_runs=ln_runs if len(states) > 1 else None, counters=counters,
+                           best_conformation=best.best_directions())
+
+
+def _combine_counters(states) -> dict:
     counters = {}
     for st in states:
         for key, value in st.counter_dict().items():
@@ -279,11 +335,4 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
                 counters[key] = max(counters.get(key, 0), value)
             else:
                 counters[key] = counters.get(key, 0) + value
-    counters.update(runs=len(states), steps_requested_per_run=int(steps), seconds=round(wall, 4),
-                    cpu_seconds=round(sum(s.seconds for s in states), 4))
-    log.info("Wang-Landau %s: %d runs, %s steps", seq[:20], len(states), [s.steps for s in states])
-    best = min(states, key=lambda st: st.best_energy)
-    return DensityOfStates(seq, lat.name, mdl.name, union, ln_g, "wang-landau", norm,
-                           ln_g_err=err if len(states) > 1 else None,
-                           ln_g_runs=ln_runs if len(states) > 1 else None, counters=counters,
-                           best_conformation=best.best_directions())
+    return counters

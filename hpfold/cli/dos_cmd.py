@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from ..lattice import LATTICE_NAMES
@@ -20,6 +21,14 @@ def add_parser(sub):
     add_source_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object (ln_g, cv_peaks, counters)")
     p.add_argument("-o", "--output", metavar="FILE.h5", help="write the density of states to an HDF5 file")
+    p.add_argument("--checkpoint", metavar="FILE.h5", default=None,
+                   help="flatperm, wang-landau: keep the whole state of every run in FILE (rewritten atomically "
+                        "at the start, every few seconds, at the end and on Ctrl-C) so that --resume can continue it")
+    p.add_argument("--checkpoint-every", type=positive_float("--checkpoint-every"), default=5.0, metavar="SEC",
+                   help="seconds of wall time between checkpoints (default 5)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the runs stored in --checkpoint FILE (same sequence, lattice, method, "
+                        "steps or tours, runs, seed and moves); the result equals an uninterrupted run's")
     add_overwrite_argument(p)
     return p
 
@@ -60,6 +69,8 @@ def resolve_sequence(text, lattice):
 def compute_dos(args):
     """The DensityOfStates asked for by the parsed arguments."""
     sequence, lattice = resolve_sequence(args.sequence, args.lattice)
+    saving = {"checkpoint": getattr(args, "checkpoint", None), "resume": getattr(args, "resume", False),
+              "checkpoint_seconds": getattr(args, "checkpoint_every", 5.0)}
     if args.method == "exact":
         from ..dos import DensityOfStates
         from ..enumerate import enumerate_conformations
@@ -69,23 +80,44 @@ def compute_dos(args):
         from ..wang_landau import DEFAULT_MOVES, wang_landau
 
         return wang_landau(sequence, lattice, steps=args.steps, runs=args.runs, seed=args.seed, threads=args.threads,
-                           moves=args.moves or DEFAULT_MOVES, max_seconds=args.max_seconds)
+                           moves=args.moves or DEFAULT_MOVES, max_seconds=args.max_seconds, **saving)
     from ..perm import flatperm
 
     return flatperm(sequence, lattice, tours=args.tours, runs=args.runs, seed=args.seed, threads=args.threads,
-                    max_seconds=args.max_seconds)
+                    max_seconds=args.max_seconds, **saving)
 
 
 def run(args) -> int:
-    with claim(args, args.output):
+    _check_checkpoint_flags(args)
+    with claim(args, args.output), claim(args, args.checkpoint, resume=args.resume):
         return _run(args)
 
 
+def _check_checkpoint_flags(args) -> None:
+    """Refuse --checkpoint and --resume where they cannot apply (one line, before any file is touched)."""
+    if args.resume and not args.checkpoint:
+        raise ValueError("--resume needs --checkpoint FILE (the runs to continue)")
+    if args.resume and args.overwrite:
+        raise ValueError("give --resume (continue FILE) or --overwrite (replace it), not both")
+    if args.checkpoint and args.method == "exact":
+        raise ValueError("--checkpoint: only --method flatperm or wang-landau keep a checkpoint")
+    if args.checkpoint and args.output and os.path.abspath(args.checkpoint) == os.path.abspath(args.output):
+        raise ValueError("--checkpoint and -o must name different files")
+
+
 def _run(args) -> int:
+    from .._dos_checkpoint import Interrupted
     from ..dos import write_dos
     from ..thermo import thermodynamics
 
-    dos = compute_dos(args)
+    try:
+        dos = compute_dos(args)
+    except Interrupted as exc:
+        if exc.checkpoint is None:
+            raise
+        print(f"hpfold dos: interrupted; the runs are saved in {exc.checkpoint} (continue with --resume)",
+              file=sys.stderr)
+        return 130
     if args.output:
         write_dos(args.output, dos, command_line=" ".join(sys.argv))
     thermo = thermodynamics(dos)
