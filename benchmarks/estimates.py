@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 
-ROWS_ENUMERATE = [("square", 22), ("square", 24), ("cubic", 15)]
+ROWS_ENUMERATE = [("square", 22), ("square", 24), ("cubic", 15), ("triangular", 17), ("triangular", 18),
+                  ("fcc", 11), ("fcc", 12)]
 ROWS_LANDSCAPE = [("square", 14), ("square", 16), ("cubic", 11), ("fcc", 7)]
 
 
