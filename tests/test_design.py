@@ -212,3 +212,41 @@ def test_kill_then_resume_is_identical(tmp_path):
     resumed = read_designability(out)
     for name in ("ground_energy", "degeneracy", "structure"):
         assert np.array_equal(getattr(resumed, name), getattr(straight, name))
+
+
+# -- benchmark sets --------------------------------------------------------------------------------------
+def test_shipped_designing_suites_match_a_fresh_scan():
+    from hpfold._data import designing_sequences
+    from hpfold.design.benchset import suite_rows
+
+    shipped = designing_sequences()
+    for n, lattice in [(10, "square"), (12, "square"), (12, "cubic")]:
+        fresh = suite_rows(designability(n, lattice))
+        mine = [r for r in shipped if r["length"] == n and r["lattice"] == lattice]
+        assert [{k: str(v) for k, v in r.items()} for r in fresh] == [{k: str(v) for k, v in r.items()}
+                                                                         for r in mine]
+
+
+def test_shipped_ground_states_are_unique_and_reach_the_energy():
+    from hpfold._data import designing_sequences
+
+    rows = designing_sequences()
+    rng = np.random.default_rng(0)
+    for k in rng.choice(len(rows), size=25, replace=False):
+        r = rows[int(k)]
+        dirs = decode_directions(r["ground_state"])
+        assert energy_from_scratch(r["sequence"], dirs, r["lattice"]) == r["best_energy"]
+        e = enumerate_conformations(r["sequence"], r["lattice"], ground_states=True)
+        assert e.ground_energy == r["best_energy"] and e.ground_classes == 1
+        assert e.ground_states == [r["ground_state"]]
+
+
+def test_designing_suites_in_the_harness():
+    from hpfold.bench.suites import get_suite, suite_names
+
+    assert {"designing-10", "designing-16", "designing-3d-14"} <= set(suite_names())
+    problems = get_suite("designing-10,S1-1")
+    assert [p.id for p in problems][:2] == ["D10-0001", "D10-0002"] and problems[-1].id == "S1-1"
+    assert len(get_suite("designing-14")) == 386
+    with pytest.raises(ValueError, match="the designing suites are"):
+        get_suite("designing-99")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._data import benchmark, benchmark_sequences
+from .._data import benchmark, benchmark_sequences, designing_sequences
 
 __all__ = ["Problem", "SUITES", "get_suite", "parse_target", "suite_names"]
 
@@ -55,9 +55,20 @@ SUITES = {
 }
 
 
+def designing_suites() -> dict:
+    """``designing-N`` (square) and ``designing-3d-N`` (cubic) suites: sequences with a unique ground state
+    proven by an exhaustive scan (``hpfold designability``), from ``hpfold/data/designing.tsv``."""
+    from ..design.benchset import suite_name
+
+    out = {}
+    for r in designing_sequences():
+        out.setdefault(suite_name(r["length"], r["lattice"]), []).append(r)
+    return out
+
+
 def suite_names() -> list:
-    """Names of the predefined suites."""
-    return list(SUITES)
+    """Names of the predefined suites (the designing-N suites last)."""
+    return list(SUITES) + list(designing_suites())
 
 
 def get_suite(spec) -> list:
@@ -92,11 +103,16 @@ def get_suite(spec) -> list:
             continue
         if item.lower() in SUITES:
             rows = [r for r in benchmark_sequences() if SUITES[item.lower()][1](r)]
+        elif item.lower() in designing_suites():
+            rows = designing_suites()[item.lower()]
+        elif item.lower().startswith("designing-"):
+            raise ValueError(f"unknown suite {item!r}: the designing suites are {', '.join(designing_suites())} "
+                             "(others: run hpfold designability N and data/make_designing_suites.py)")
         else:
             try:
                 rows = [benchmark(item)]
             except KeyError:
-                raise ValueError(f"unknown suite or sequence id {item!r} (suites: {', '.join(SUITES)}; "
+                raise ValueError(f"unknown suite or sequence id {item!r} (suites: {', '.join(suite_names())}; "
                                  f"ids as in hpfold/data/benchmarks.tsv, e.g. S1-1, H48-1)") from None
         for r in rows:
             if r["id"] not in seen:

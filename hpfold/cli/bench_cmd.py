@@ -17,7 +17,9 @@ def add_parser(sub):
                     "(bootstrap CIs) and run-length distributions against published baselines.")
     p.add_argument("--suite", default="2d-standard",
                    help="suite name (2d-standard, harvard48, 2d-short, 3d-standard, 3d-other, proven, "
-                        "reported-optimal, best-known, reachable) or a comma list of names and ids (S1-1,H48-2)")
+                        "reported-optimal, best-known, reachable; designing-10 ... designing-16 and designing-3d-12, "
+                        "designing-3d-14: sequences with a unique ground state proven by hpfold designability) "
+                        "or a comma list of names and ids (S1-1,H48-2)")
     p.add_argument("--algorithms", default=None,
                    help="comma list of built-ins (random, remc, anneal, perm, wang-landau) and/or "
                         "package.module:function plug-ins (default: every available built-in)")
@@ -44,13 +46,16 @@ def add_parser(sub):
 
 def run(args) -> int:
     from ..bench.algorithms import BUILTINS, available_algorithms
-    from ..bench.suites import SUITES
+    from ..bench.suites import SUITES, designing_suites
 
     if args.list:
         have = available_algorithms()
         print("suites:")
         for name, (desc, _) in SUITES.items():
             print(f"  {name:<17} {desc}")
+        for name, rows in designing_suites().items():
+            print(f"  {name:<17} {len(rows)} {rows[0]['lattice']} {rows[0]['length']}-mers with a unique ground state "
+                  "(proven by hpfold designability)")
         print("algorithms:")
         for name, (_, _, desc) in BUILTINS.items():
             print(f"  {name:<17} {desc}{'' if name in have else '  [not available]'}")

@@ -130,7 +130,7 @@ def designability(n: int, lattice: str = "square", *, workers=None, scheduler=No
     --------
     >>> r = designability(10, "square")
     >>> r.n_designing, r.designing_sequences()[0]
-    (6, 'HPPHPPHHPH')
+    (6, 'PHPPHHPPHP')
 
     Notes
     -----

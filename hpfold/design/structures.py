@@ -190,7 +190,7 @@ def structure_table(n: int, lattice: str = "square", *, force: bool = False, pro
     --------
     >>> t = structure_table(6, "square")
     >>> t.n_classes, t.n_maps, int(t.sizes[0])
-    (36, 4, 2)
+    (36, 8, 2)
 
     Notes
     -----
