@@ -52,7 +52,8 @@ def _run(args) -> int:
     if args.compact:
         table = compact_table(args.compact, args.lattice, n=args.n)
     result = designability(args.n, args.lattice, workers=args.workers, scheduler=args.scheduler,
-                           output=args.output, resume=args.resume, force=args.force, table=table)
+                           output=args.output, resume=args.resume, force=args.force, table=table,
+                           command_line=" ".join(sys.argv))
     if args.json:
         print(json.dumps(result.to_dict(top=args.top)))
     else:

@@ -26,10 +26,13 @@ def format_info(info: dict) -> str:
     rows = [
         ("file", f"{info['path']}  ({_size(info['file_bytes'])})"),
         ("kind", f"{info['kind']}  (hpfold format {info['format_version']}, H5MD {info['h5md_version']})"),
-        ("sequence", f"{info['sequence']}  ({info['n_monomers']} monomers, {info['model']} model)"),
+        ("sequence", f"{info['sequence']}  ({info['n_monomers']} monomers, {info['model']} model)"
+         if info["kind"] != "designability" else f"all {info['n_sequences']:,} of {info['n_monomers']} monomers"),
         ("lattice", info["lattice"]),
     ]
-    if info["kind"] == "trajectory":
+    if info["kind"] == "designability":
+        rows += _designability_rows(info)
+    elif info["kind"] == "trajectory":
         rows += _trajectory_rows(info)
     elif info["kind"] == "dos":
         rows += _dos_rows(info)
@@ -73,6 +76,14 @@ def _trajectory_rows(info):
     if shown:
         rows.append(("parameters", ", ".join(f"{k}={v}" for k, v in shown.items())))
     return rows
+
+
+def _designability_rows(info):
+    what = f"compact {info['compact']}" if info.get("compact") else "all conformations"
+    return [("structures", f"{what}: {info['n_conformation_classes']:,} classes, {info['n_contact_maps']:,} contact maps"),
+            ("designing", f"{info['n_designing']:,} sequences with a unique ground state"),
+            ("designable", f"{info['n_designable_structures']:,} structures (at most {info['max_designability']} "
+                           "sequences each)")]
 
 
 def _dos_rows(info):

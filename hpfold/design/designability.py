@@ -101,7 +101,8 @@ class DesignabilityResult:
 
 
 def designability(n: int, lattice: str = "square", *, workers=None, scheduler=None, output=None, resume=False,
-                  force=False, progress=None, table: StructureTable | None = None) -> DesignabilityResult:
+                  force=False, progress=None, table: StructureTable | None = None,
+                  command_line=None) -> DesignabilityResult:
     """Scan all 2^N HP sequences of length N: designing sequences and the designability of structures.
 
     Parameters
@@ -120,7 +121,9 @@ def designability(n: int, lattice: str = "square", *, workers=None, scheduler=No
     force : bool
         Run even when estimated to take over 10 minutes or to need most of the memory.
     table : StructureTable, optional
-        Score against this table (e.g. :func:`hpfold.design.compact_table`) instead of all conformations.
+        Score against this table (e.g. :func:`hpfold.design.compact.compact_table`) instead of all conformations.
+    command_line : str, optional
+        Stored in the output file's ``/parameters``.
 
     Returns
     -------
@@ -157,6 +160,6 @@ def designability(n: int, lattice: str = "square", *, workers=None, scheduler=No
     if output is not None:
         from ..io.design import write_designability
 
-        write_designability(output, result)
+        write_designability(output, result, command_line)
         checkpoint.remove()
     return result

@@ -90,19 +90,21 @@ def scan_shard(table: StructureTable, bounds) -> ShardResult:
                        time.perf_counter() - t0)
 
 
-def estimate_scan(table: StructureTable, workers: int = 1, sample: int = 256, seed: int = 0) -> float:
+def estimate_scan(table: StructureTable, workers: int = 1, blocks: int = 32, block: int = 8, seed: int = 0) -> float:
     """Seconds the scan of all 2^N codes is estimated to take on ``workers`` processes.
 
-    The kernel is timed on ``sample`` codes drawn uniformly (their cost depends on the ground
-    energy, hence on the composition), and the mean is extrapolated.
+    The kernel is timed on ``blocks`` runs of ``block`` consecutive codes starting at uniformly drawn
+    codes (the cost of a code depends on its ground energy, hence on its composition), and the mean
+    time per code is extrapolated.
     """
     total = 1 << table.n
-    codes = np.random.default_rng(seed).integers(0, total, size=min(sample, total))
+    block = min(block, total)
+    starts = np.random.default_rng(seed).integers(0, total - block + 1, size=min(blocks, total // block))
     scan_shard(table, (0, 1))  # compile or load the kernel
     t0 = time.perf_counter()
-    for c in codes:
-        scan_shard(table, (c, c + 1))
-    per_code = (time.perf_counter() - t0) / len(codes)
+    for c in starts:
+        scan_shard(table, (c, c + block))
+    per_code = (time.perf_counter() - t0) / (len(starts) * block)
     return per_code * total / max(1, int(workers))
 
 

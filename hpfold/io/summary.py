@@ -60,6 +60,8 @@ def describe_file(path) -> dict:
                 out.update(_trajectory(f, module))
             elif out["kind"] == "dos":
                 out.update(_dos(f))
+            elif out["kind"] == "designability":
+                out.update(_designability(f))
             else:
                 out.update(_enumeration(f))
         except ValueError:
@@ -146,6 +148,23 @@ def _trajectory(f, module) -> dict:
             out.update(energy_min=low, energy_max=high, best_energy=low, best_replica=replica,
                        best_step=int(steps[frame]), best_conformation=_directions(coords, lattice))
     return out
+
+
+def _designability(f) -> dict:
+    params = get_attributes(f["parameters"])
+    designability = f["structures"]["designability"][()]
+    return {
+        "n_monomers": int(params["n_monomers"]),
+        "compact": params.get("compact") or None,
+        "n_sequences": int(f["scan"]["structure"].shape[0]),
+        "n_conformation_classes": int(params["n_classes"]),
+        "n_contact_maps": int(f["structures"]["sizes"].shape[0]),
+        "n_designing": int(f["designing"]["codes"].shape[0]),
+        "n_designable_structures": int((designability > 0).sum()),
+        "max_designability": int(designability.max(initial=0)),
+        "seconds": params.get("seconds"),
+        "workers": params.get("workers"),
+    }
 
 
 def _enumeration(f) -> dict:
