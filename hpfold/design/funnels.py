@@ -63,16 +63,27 @@ class FunnelSurvey:
         return np.array([getattr(r, name) for r in self.rows if kind is None or r.kind == kind])
 
     def medians(self) -> dict:
-        """``{metric: {"designing": median, "random": median}}`` for every name of :data:`METRICS`."""
-        return {name: {kind: float(np.median(self.column(name, kind))) for kind in ("designing", "random")}
-                for name, _ in METRICS}
+        """``{metric: {"designing": median, "random": median}}`` for every name of :data:`METRICS` (NaN left out)."""
+        return {name: {kind: float(np.nanmedian(self.column(name, kind).astype(float)))
+                       for kind in ("designing", "random")} for name, _ in METRICS}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FunnelSurvey":
+        """The survey back from :meth:`to_dict` (e.g. a saved JSON file)."""
+        rows = [FunnelRow(**{k: math.nan if v is None else v for k, v in r.items()}) for r in d["rows"]]
+        return cls(d["n_monomers"], d["lattice"], d["seed"], d["mfpt_temperature"], d["n_designing_total"], rows,
+                   d.get("seconds", 0.0))
 
     def to_dict(self) -> dict:
-        """JSON-ready: parameters, the medians and every row."""
+        """JSON-ready: parameters, the medians and every row (NaN as None)."""
         return {"n_monomers": self.n, "lattice": self.lattice, "seed": self.seed,
                 "mfpt_temperature": self.mfpt_temperature, "n_designing_total": self.n_designing_total,
                 "n_rows": len(self.rows), "medians": self.medians(), "seconds": round(self.seconds, 3),
-                "rows": [asdict(r) for r in self.rows]}
+                "rows": [{k: _json(v) for k, v in asdict(r).items()} for r in self.rows]}
+
+
+def _json(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def folding_temperature(energies, ln_g, lo: float = 0.01, hi: float = 20.0) -> float:
