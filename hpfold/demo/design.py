@@ -34,6 +34,16 @@ def _gap_text(survey) -> str:
     return f"takes the values {', '.join(f'{g:g}' for g in gaps)}"
 
 
+def _shapes(survey) -> str:
+    from collections import Counter
+
+    parts = []
+    for kind in ("designing", "random"):
+        counts = Counter(r.classification for r in survey.rows if r.kind == kind)
+        parts.append(f"{kind} " + ", ".join(f"{c} {shape}" for shape, c in sorted(counts.items())))
+    return "; ".join(parts)
+
+
 def _caption(survey) -> str:
     med = survey.medians()
     shuffled_designing = survey.column("designing", "random")
@@ -46,6 +56,7 @@ def _caption(survey) -> str:
             f"(designing: 1), and every level-based measure counts reaching any of them: the drain fraction is "
             f"{_compare(med, 'drain_fraction', '.2f')}, the folding temperature {_compare(med, 'folding_temperature')}"
             f", the MFPT at T = {survey.mfpt_temperature:g} {_compare(med, 'mfpt')}. "
+            f"Tree shapes: {_shapes(survey)}. "
             "Right: designability of each designing sequence's structure against its stability gap and drain "
             "fraction, with the rank correlation (Li et al. 1996 found the most designable structures to have "
             "the largest gaps).")
