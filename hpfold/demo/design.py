@@ -68,7 +68,7 @@ def design_section(quick=False, seed=2) -> Section:
     from ..plot.design import plot_survey
 
     t0 = time.perf_counter()
-    n, k = (10, 4) if quick else (12, 14)
+    n, k = (10, 4) if quick else (12, 30)
     survey = funnel_survey(n, "square", n_designing=k, seed=seed)
     fig = plot_survey(survey)
     sec = Section("design", "Funnels across sequence space",
