@@ -294,6 +294,9 @@ def run_demo(out_dir="demo_out", quick=False, progress=print):
     progress(f"[{time.perf_counter() - t0:6.1f} s] two landscapes ...")
     landscape_sec, landscapes = landscapes_section(quick)
     sections.append(landscape_sec)
+    progress(f"[{time.perf_counter() - t0:6.1f} s] funnels across sequence space ...")
+    from .design import design_section
+    sections.append(design_section(quick))
     progress(f"[{time.perf_counter() - t0:6.1f} s] kinetics on the exact landscape ...")
     sections.append(kinetics_section(quick))
     progress(f"[{time.perf_counter() - t0:6.1f} s] funnels beside loss landscapes ...")

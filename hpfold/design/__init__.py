@@ -14,6 +14,9 @@ _LAZY = {
     "decode_sequence": "hpfold.design.scan",
     "estimate_scan": "hpfold.design.scan",
     "ScanTooLarge": "hpfold.design.scan",
+    "funnel_survey": "hpfold.design.funnels",
+    "FunnelSurvey": "hpfold.design.funnels",
+    "sequence_metrics": "hpfold.design.funnels",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, globals())
