@@ -71,6 +71,7 @@ ARGV = {
     "thermo-points": (["thermo", SEQ], _flags("--points")),
     "sample-replicas": (["sample", SEQ, "--steps", "10", "-m", "remc", "--no-progress"], _flags("--replicas")),
     "info": (["info", "missing.h5"], st.just([])),
+    "designability": (["designability", "8"], _flags("--top")),
 }
 
 
