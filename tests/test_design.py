@@ -178,7 +178,7 @@ def test_cli_json_and_errors(tmp_path):
     d = json.loads(out.stdout)
     assert d["n_designing"] == 6 and d["n_sequences"] == 1024 and d["reverse_counted_separately"]
     assert d["designing_sequences"] == designability(10, "square").designing_sequences()
-    for argv, text in [(("40",), "at most 34 monomers"), (("3",), "at least 4 monomers"),
+    for argv, text in [(("40",), "at most 34 monomers"), (("17", "--lattice", "cubic"), "GiB available"), (("3",), "at least 4 monomers"),
                        (("10", "--lattice", "hex"), "invalid choice"), (("10", "--resume"), "needs -o"),
                        (("12", "--compact", "3x3"), "not N = 12"),
                        (("10", "-o", str(tmp_path / "x.h5"), "--resume"), "no interrupted scan")]:
