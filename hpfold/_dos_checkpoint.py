@@ -36,6 +36,23 @@ class Interrupted(KeyboardInterrupt):
         self.checkpoint = checkpoint
 
 
+class ResumableRun:
+    """Mixin of the Wang-Landau and flatPERM runs: their state is ``STATE_ARRAYS``, ``rng`` and ``seconds``."""
+
+    STATE_ARRAYS: tuple = ()
+
+    def get_state(self) -> dict:
+        """Copies of every state array, the generator's ``bit_generator.state`` and ``seconds``."""
+        state = array_state(self, self.STATE_ARRAYS, self.rng)
+        state["seconds"] = float(self.seconds)
+        return state
+
+    def set_state(self, state: dict, where: str = "checkpoint") -> None:
+        """Continue from ``state`` (from :meth:`get_state` of a run with the same parameters)."""
+        restore_arrays(self, self.STATE_ARRAYS, self.rng, state, where)
+        self.seconds = float(state.get("seconds", 0.0))
+
+
 def array_state(obj, names, rng) -> dict:
     """Copies of the arrays ``names`` of ``obj`` and the state of ``rng`` (a plain dict)."""
     state = {name: np.array(getattr(obj, name), copy=True) for name in names}

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._dos_checkpoint import array_state, check_parameters, drive_runs, read_checkpoint, restore_arrays
-from ._dos_checkpoint import write_checkpoint
+from ._dos_checkpoint import ResumableRun, check_parameters, drive_runs, read_checkpoint, write_checkpoint
 from ._kernels import perm as kern
 from .dos import DensityOfStates, combine_runs, exact_total
 from .lattice import encode_directions, get_lattice
@@ -69,7 +68,7 @@ class GrowthProblem:
 
 
 @dataclass(eq=False)
-class FlatPermRun:
+class FlatPermRun(ResumableRun):
     """The state of one flatPERM run; :meth:`advance` runs more tours (batches give identical results)."""
 
     problem: GrowthProblem
@@ -96,16 +95,6 @@ class FlatPermRun:
     #: the arrays that hold the run's whole state between tours (with ``rng`` and ``seconds``)
     STATE_ARRAYS = ("sum_w", "hist", "ln_ref", "counters", "best_dirs", "grid")
 
-    def get_state(self) -> dict:
-        """Copies of every state array, the generator's ``bit_generator.state`` and ``seconds``."""
-        state = array_state(self, self.STATE_ARRAYS, self.rng)
-        state["seconds"] = float(self.seconds)
-        return state
-
-    def set_state(self, state: dict, where: str = "checkpoint") -> None:
-        """Continue from ``state`` (from :meth:`get_state` of a run of the same chain and lattice)."""
-        restore_arrays(self, self.STATE_ARRAYS, self.rng, state, where)
-        self.seconds = float(state.get("seconds", 0.0))
 
     def advance(self, tours: int) -> None:
         """Run ``tours`` more tours; the result depends only on the total, not on how it is split."""

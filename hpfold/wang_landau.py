@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._dos_checkpoint import array_state, check_parameters, drive_runs, read_checkpoint, restore_arrays
-from ._dos_checkpoint import write_checkpoint
+from ._dos_checkpoint import ResumableRun, check_parameters, drive_runs, read_checkpoint, write_checkpoint
 from ._kernels import moves as mk
 from ._kernels import wang_landau as wk
 from ._kernels.rebridging import n_rebridge_labels
@@ -66,7 +65,7 @@ def parse_wl_moves(text) -> tuple:
 
 
 @dataclass(eq=False)
-class WangLandauRun:
+class WangLandauRun(ResumableRun):
     """One Wang-Landau walker and its histograms; :meth:`advance` runs more steps (batches do not matter)."""
 
     sequence: str
@@ -120,16 +119,6 @@ class WangLandauRun:
     STATE_ARRAYS = ("ln_g", "hist", "visited", "fstate", "istate", "pos", "grid", "nw", "saved", "best_pos",
                     "counters")
 
-    def get_state(self) -> dict:
-        """Copies of every state array, the generator's ``bit_generator.state`` and ``seconds``."""
-        state = array_state(self, self.STATE_ARRAYS, self.rng)
-        state["seconds"] = float(self.seconds)
-        return state
-
-    def set_state(self, state: dict, where: str = "checkpoint") -> None:
-        """Continue from ``state`` (from :meth:`get_state` of a run of the same chain, lattice and moves)."""
-        restore_arrays(self, self.STATE_ARRAYS, self.rng, state, where)
-        self.seconds = float(state.get("seconds", 0.0))
 
     def advance(self, steps: int) -> None:
         """Run ``steps`` more steps; the result depends only on the total, not on how it is split."""

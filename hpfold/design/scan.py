@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._kernels.design import scan_sequences
+from ..enumerate import _human
 from .structures import StructureTable, structure_table
 
 __all__ = ["ShardResult", "scan_shard", "shard_bounds", "scan_sequence_space", "estimate_scan", "decode_sequence",
@@ -159,16 +160,6 @@ def _run_shards(ex, table, todo, done, checkpoint, progress):
     finally:
         if bar is not None:
             bar.close()
-
-
-def _human(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 def table_cost(n: int, lattice: str) -> dict:
