@@ -222,9 +222,6 @@ class _Problem:
             raise ValueError("sequence: sampling needs at least 2 monomers")
         self.moves = parse_moves(moves)
         lat = self.lattice
-        if lat.name == "fcc" and self.moves.mask & (_mk.PULL | _mk.PULL_LESH):
-            raise ValueError("pull moves on the fcc lattice are not reversible (detailed balance fails); "
-                             "use local and/or pivot moves there")
         self.side = _mk.grid_side(n, with_pivot or bool(self.moves.mask & _mk.PIVOT))
         self.T = _mk.build_tables(lat.vectors, lat.group, self.side, n)
         self.G = _mk.geometry(self.T)
@@ -460,7 +457,7 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
     # ---- chain states --------------------------------------------------------------------------
     pos = np.zeros((R, n), dtype=np.int64)
     grid = prob.new_grid(R)
-    nw = np.zeros((R, n), dtype=np.int64)
+    nw = np.zeros((R, 2 * n), dtype=np.int64)        # pull moves use nw[n:] as scratch
     energies = np.zeros(R, dtype=np.int64)
     best = np.zeros((R, 3), dtype=np.int64)
     best_pos = np.zeros((R, n), dtype=np.int64)

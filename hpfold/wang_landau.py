@@ -91,7 +91,7 @@ class WangLandauRun(ResumableRun):
         self.grid = np.zeros(side ** lat.dim, dtype=np.uint16)
         mk.fill_walls(self.grid, side, lat.dim, n + 1)
         self.pos = np.zeros(n, dtype=np.int64)
-        self.nw = np.zeros(n, dtype=np.int64)
+        self.nw = np.zeros(2 * n, dtype=np.int64)       # pull moves use nw[n:] as scratch
         self.saved = np.zeros(n, dtype=np.int64)
         mk.place_chain(self.T, np.zeros(n - 1, dtype=np.int64), lat.vectors, self.pos, self.grid)  # a rod
         names, fractions = parse_wl_moves(self.moves)

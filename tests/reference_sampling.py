@@ -281,3 +281,86 @@ def _gamma_q(a, x):
         if abs(delta - 1) < 1e-14:
             break
     return math.exp(-x + a * math.log(x) - gln) * h
+
+
+def _apply_pull(pts, desc, vset):
+    """The new sites after pull slot ``desc`` (``("in", i, s, L)``: monomer i to L next to its
+    neighbour i+s; ``("end", e, C, L)``: end e to L, its neighbour to C), or None if rejected."""
+    n = len(pts)
+    occ = set(pts)
+    sub = lambda p, q: tuple(a - b for a, b in zip(p, q))
+
+    def follow(new, j, s):
+        while 0 <= j < n and not _adj(pts[j], new[j + s], vset):
+            new[j] = pts[j + 2 * s]
+            j -= s
+        return j
+
+    new = list(pts)
+    if desc[0] == "in":
+        _, i, s, L = desc
+        w = sub(L, pts[i + s])
+        v = sub(pts[i], pts[i + s])
+        if w not in vset or w == v or w == tuple(-x for x in v) or L in occ:
+            return None
+        new[i] = L
+        C = tuple(a + b for a, b in zip(pts[i], w))
+        if not 0 <= i - s < n or C == pts[i - s]:
+            return new
+        if C in occ:
+            return None
+        new[i - s] = C
+        follow(new, i - 2 * s, s)
+        return new
+    _, e, C, L = desc
+    s = -1 if e == 0 else 1
+    if not _adj(pts[e], C, vset) or not _adj(C, L, vset) or C in occ or L in occ:
+        return None
+    new[e], new[e - s] = L, C
+    j = follow(new, e - 2 * s, s)
+    if s * (e - j) >= 3 and _adj(L, pts[e - s], vset):
+        return None
+    return new
+
+
+def _pull_slots(pts, vecs):
+    """Every pull-move slot of the chain ``pts`` as a descriptor (see :func:`_apply_pull`)."""
+    n = len(pts)
+    out = []
+    for i in range(n):
+        for s in (1, -1):
+            if 0 <= i + s < n:
+                out += [("in", i, s, L) for L in _nbrs(pts[i + s], vecs)]
+    for e in (0, n - 1):
+        out += [("end", e, C, L) for C in _nbrs(pts[e], vecs) for L in _nbrs(C, vecs) if L != pts[e]]
+    return out
+
+
+def _designated_reverse(pts, desc, new):
+    """The slot that must undo ``desc`` (see hpfold._kernels.moves._reverse_returns), as a descriptor."""
+    n = len(pts)
+    moved = [k for k in range(n) if new[k] != pts[k]]
+    i = desc[1]
+    if len(moved) == 1:
+        return ("in", i, desc[2], pts[i])
+    f = moved[0] if moved[-1] == i else moved[-1]
+    if f in (0, n - 1):
+        t = 1 if f == 0 else -1
+        return ("end", f, pts[f + t], pts[f])
+    s = -1 if f == moved[0] else 1
+    return ("in", f, s, pts[f])
+
+
+def checked_pull_results(dirs, lattice):
+    """Every kept pull-move result (with multiplicity) when a move is kept only if its designated
+    reverse exists and leads back: the ``pull`` set on lattices other than Z^d."""
+    lat = get_lattice(lattice)
+    vecs = [tuple(int(x) for x in v) for v in lat.vectors]
+    vset = set(vecs)
+    pts = walk_coords(dirs, lattice)
+    results = []
+    for desc in _pull_slots(pts, vecs):
+        new = _apply_pull(pts, desc, vset)
+        if new is not None and _apply_pull(new, _designated_reverse(pts, desc, new), vset) == list(pts):
+            results.append(coords_dirs(new, lattice))
+    return results

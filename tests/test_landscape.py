@@ -164,10 +164,11 @@ def test_flooding_neighbourhoods_are_the_samplers(lattice, n, moves):
 # seeds chosen for landscapes with several minima and merges
 CASES = [("square", 9, 25), ("square", 10, 3), ("square", 11, 58), ("square", 11, 38), ("cubic", 6, 3),
          ("cubic", 7, 58), ("cubic", 8, 29), ("cubic", 8, 14)]
+FCC_CASES = [("fcc", 5, 4), ("fcc", 6, 7)]
 
 
-@pytest.mark.parametrize("lattice,n,seed", CASES)
-@pytest.mark.parametrize("moves", ["local", "pull"])
+@pytest.mark.parametrize("lattice,n,seed,moves", [c + (m,) for c in CASES for m in ("local", "pull")]
+                         + [c + ("pull",) for c in FCC_CASES])
 def test_flooding_matches_brute_force(lattice, n, seed, moves):
     seq = random_sequence(np.random.default_rng(seed), n)
     ls = exact_landscape(seq, lattice, moves=moves)

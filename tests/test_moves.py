@@ -102,8 +102,6 @@ def test_all_neighbours_kernel_contract():
 @given(seed=st.integers(0, 2**32 - 1), lattice=st.sampled_from(["square", "cubic", "triangular", "fcc"]),
        n=st.integers(3, 14), mtype=st.integers(0, 3))
 def test_every_move_is_a_saw_and_incremental_energy_is_exact(seed, lattice, n, mtype):
-    if lattice == "fcc" and mtype in (1, 2):
-        lattice = "cubic"          # the sampler refuses pull moves on fcc
     from hpfold.sample import _Problem
     rng = np.random.default_rng(seed)
     seq = "".join(rng.choice(["H", "P"], size=n))
@@ -112,7 +110,7 @@ def test_every_move_is_a_saw_and_incremental_energy_is_exact(seed, lattice, n, m
     pos = np.zeros(n, dtype=np.int64)
     grid = prob.new_grid(1)[0]
     e = prob.place(np.zeros(n - 1, dtype=np.int8), pos, grid)
-    nw = np.zeros(n, dtype=np.int64)
+    nw = np.zeros(2 * n, dtype=np.int64)
     nl = mk.n_labels(mtype, n, prob.T)
     for _ in range(200):
         ok, de = sk.try_move(prob.T, prob.offt, pos, grid, nw, n, prob.types, prob.iw, prob.next_active, mtype,
@@ -140,10 +138,63 @@ def test_exhaustive_reversibility(lattice, n, moves):
 
 
 def test_pull_moves_on_other_lattices():
-    """The parallelogram pull moves stay reversible on the triangular lattice but not on fcc."""
+    """With the reverse check, pull moves are exactly reversible on triangular and fcc chains too."""
     assert reversibility_report(_every_walk(5, "triangular"), "triangular", "pull")["n_asymmetric"] == 0
-    assert reversibility_report(_every_walk(4, "fcc"), "fcc", "pull")["n_asymmetric"] > 0
+    report = reversibility_report(_every_walk(4, "fcc"), "fcc", "pull")
+    assert report["n_pairs"] > 250_000 and report["n_asymmetric"] == 0 and report["n_irreversible"] == 0
     assert reversibility_report(_every_walk(4, "fcc"), "fcc", "local")["n_asymmetric"] == 0
+    # the unchecked parallelogram moves are not (the reason for the check): 003 -> 731 has no way back
+    assert (7, 3, 1) in ref.pull_neighbours((0, 0, 3), "fcc")
+    assert (0, 0, 3) not in ref.pull_neighbours((7, 3, 1), "fcc")
+
+
+def _random_walks(n, lattice, count, seed):
+    rng = np.random.default_rng(seed)
+    nd = get_lattice(lattice).n_directions
+    out = []
+    while len(out) < count:
+        d = tuple(int(x) for x in rng.integers(0, nd, n - 1))
+        if ref.is_saw(ref.walk_coords(d, lattice), lattice):
+            out.append(d)
+    return out
+
+
+@pytest.mark.parametrize("lattice, n, count", [("fcc", 4, None), ("fcc", 6, 80), ("fcc", 9, 40),
+                                               ("triangular", 8, 80)])
+def test_checked_pull_moves_match_the_reference(lattice, n, count):
+    """Every slot result, with multiplicity, equals the coordinate-level reference of the checked set."""
+    from collections import Counter
+    walks = ref.all_walks(n, lattice) if count is None else _random_walks(n, lattice, count, seed=n)
+    lat = get_lattice(lattice)
+    out = np.zeros((mk.max_neighbours(n, lat.n_directions, lat.order, mk.PULL), n - 1), dtype=np.int8)
+    for w in walks:
+        k = mk.proposal_results(np.asarray(w, dtype=np.int8), lat.vectors, lat.group, mk.PULL, out)
+        got = Counter(tuple(int(x) for x in row) for row in out[:k])
+        assert got == Counter(ref.checked_pull_results(w, lattice)), w
+
+
+@pytest.mark.parametrize("lattice, n", [("square", 8), ("cubic", 6), ("triangular", 6)])
+def test_reverse_check_keeps_every_pull_move_where_the_old_set_was_reversible(lattice, n):
+    """On square and cubic chains the check is skipped; it would reject nothing there (nor on triangular)."""
+    lat = get_lattice(lattice)
+    rows = mk.max_neighbours(n, lat.n_directions, lat.order, mk.PULL)
+    checked = mk.neighbour_workspace(n, lat.vectors, lat.group, rows)
+    plain = mk.neighbour_workspace(n, lat.vectors, lat.group, rows)
+    assert checked[0][mk.H_CHECK] == (lattice == "triangular")
+    checked[0][mk.H_CHECK], plain[0][mk.H_CHECK] = 1, 0
+    a, b = (np.zeros((rows, n - 1), dtype=np.int8) for _ in range(2))
+    total = 0
+    for w in _every_walk(n, lattice):
+        ka = mk.neighbours_with(w, lat.vectors, checked, mk.PULL, a, False)
+        kb = mk.neighbours_with(w, lat.vectors, plain, mk.PULL, b, False)
+        assert ka == kb and np.array_equal(a[:ka], b[:kb])
+        total += ka
+    assert total > 60_000
+
+
+def test_fcc_pull_moves_connect_small_chains():
+    for n in range(3, 8):
+        assert connected_components(n, "fcc", "pull").n_components == 1
 
 
 def test_textbook_pull_moves_are_reported_irreversible():

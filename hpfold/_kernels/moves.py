@@ -34,7 +34,9 @@ Slots (``nd`` directions, ``P = nd - 2`` directions other than ``+-v``):
            i following, and as many with the chain direction reversed; ``nd (nd - 1)``
            end pulls at each end (``C = r_end + e_c``, ``L = C + e_l``).  End pulls
            that move three or more monomers and put L next to the old site of the
-           second monomer are rejected: this makes the set exactly reversible.
+           second monomer are rejected: this makes the set exactly reversible on
+           Z^d.  On other lattices (triangular, fcc) a pull is also rejected unless its
+           designated reverse returns (:func:`_reverse_returns`; docs/sampling.md).
 ``pull_lesh`` the same without that rejection (the textbook set; irreversible,
            Gyorffy, Zavodszky & Szilagyi 2012).
 ``pivot``  ``2 (N - 2)(order - 1)`` slots: side (monomers above or below the pivot),
@@ -74,6 +76,8 @@ H_DIM, H_ND, H_P, H_NC, H_S, H_DOFF, H_WALL, H_ORDER = 0, 1, 2, 3, 4, 5, 6, 7
 H_OFF, H_DIROF, H_PERP, H_ALT, H_GRP = 8, 9, 10, 11, 12
 H_LAB = 13            # H_LAB + t: base of the slot decoding table of move type t (2 entries per slot)
 H_N = 17
+#: 1 if ``pull`` keeps only the moves whose designated reverse returns (lattices other than Z^d)
+H_CHECK = 18
 _HEADER = 20
 
 
@@ -166,6 +170,7 @@ def build_tables(vectors, group, side, n):
         for d in range(nd):
             T[b_grp + g * nd + d] = group[g, d]
     T[H_N] = n
+    T[H_CHECK] = 0 if nd == 2 * dim else 1
     # slot decoding tables: two integers per slot, so that no division runs per move
     b = b_grp + order * nd
     T[H_LAB + T_LOCAL] = b
@@ -256,7 +261,8 @@ def geometry(T):
     """The hot-loop view of ``T``: ``(off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)``.
 
     Separate arrays and scalars (not lookups into ``T``) let the compiler keep them in
-    registers across the stores of a move.  ``labs[t, 2 * slot + {0, 1}]`` decodes a slot.
+    registers across the stores of a move.  ``labs[t, 2 * slot + {0, 1}]`` decodes a slot of
+    type t; ``labs[4, 0]`` is ``T[H_CHECK]``, the reverse check of ``pull`` (see :func:`_reverse_returns`).
     """
     nd = T[H_ND]
     P = T[H_P]
@@ -272,10 +278,11 @@ def geometry(T):
     width = 2
     for t in range(4):
         width = max(width, 2 * n_labels(t, n, T))
-    labs = np.zeros((4, width), dtype=np.int64)
+    labs = np.zeros((5, width), dtype=np.int64)
     for t in range(4):
         m = 2 * n_labels(t, n, T)
         labs[t, :m] = T[T[H_LAB + t]:T[H_LAB + t] + m]
+    labs[4, 0] = T[H_CHECK]
     return (off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, T[H_WALL])
 
 
@@ -299,56 +306,140 @@ def _follow(pos, nw, n, s, C, j, dir_of, doff):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd, P, wall):
-    half = P * (n - 1)
-    i = labs[1, _u(2 * lab)]
-    k = labs[1, _u(2 * lab + 1)]
-    if lab < 2 * half:
-        s = 1 if lab < half else -1
-        pi = pos[_u(i)]
-        an = pos[_u(i + s)]
-        v = dir_of[_u(pi - an + doff)]
-        w = off[_u(perp[_u(v * P + k)])]
-        L = an + w
-        gv = np.int64(grid[_u(L)])
-        if gv != 0:
-            return (-1 if gv == wall else 0), 0, 0
-        nw[_u(i)] = L
-        ip = i - s
-        if ip < 0 or ip >= n:
-            return 1, i, i
-        C = pi + w
-        if C == pos[_u(ip)]:
-            return 1, i, i
-        gv = np.int64(grid[_u(C)])
-        if gv != 0:
-            return (-1 if gv == wall else 0), 0, 0
-        nw[_u(ip)] = C
-        j = _follow(pos, nw, n, s, C, ip - s, dir_of, doff)
-        lo = j + s
-        if s > 0:
-            return 1, lo, i
-        return 1, i, lo
-    s = -1 if i == 0 else 1
-    dc = k // nd
-    dl = k - dc * nd
-    C = pos[_u(i)] + off[_u(dc)]
+def _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall):
+    """Pull monomer i to ``L = r_{i+s} + w`` and i - s to ``C = r_i + w`` (grid offset w); the rest follows."""
+    pi = pos[_u(i)]
+    L = pos[_u(i + s)] + w
+    gv = np.int64(grid[_u(L)])
+    if gv != 0:
+        return (-1 if gv == wall else 0), 0, 0
+    nw[_u(i)] = L
+    ip = i - s
+    if ip < 0 or ip >= n:
+        return 1, i, i
+    C = pi + w
+    if C == pos[_u(ip)]:
+        return 1, i, i
     gv = np.int64(grid[_u(C)])
     if gv != 0:
         return (-1 if gv == wall else 0), 0, 0
-    L = C + off[_u(dl)]
+    nw[_u(ip)] = C
+    j = _follow(pos, nw, n, s, C, ip - s, dir_of, doff)
+    lo = j + s
+    if s > 0:
+        return 1, lo, i
+    return 1, i, lo
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _pull_end(i, oc, ol, fix, pos, grid, n, nw, dir_of, doff, wall):
+    """End pull: end monomer i to ``L = C + ol``, its neighbour to ``C = r_i + oc``; the rest follows."""
+    s = -1 if i == 0 else 1
+    C = pos[_u(i)] + oc
+    gv = np.int64(grid[_u(C)])
+    if gv != 0:
+        return (-1 if gv == wall else 0), 0, 0
+    L = C + ol
     gv = np.int64(grid[_u(L)])
     if gv != 0:
         return (-1 if gv == wall else 0), 0, 0
     nw[_u(i)] = L
     nw[_u(i - s)] = C
     j = _follow(pos, nw, n, s, C, i - 2 * s, dir_of, doff)
-    if fix and s * (i - j) >= 3 and _adjacent(dir_of, doff, L - pos[i - s]):
+    if fix and s * (i - j) >= 3 and _adjacent(dir_of, doff, L - pos[_u(i - s)]):
         return 0, 0, 0
     lo = j + s
     if s > 0:
         return 1, lo, i
     return 1, i, lo
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _transverse(dir_of, doff, w, v):
+    """True if grid offsets ``w`` and ``v`` are lattice steps and ``w`` is neither ``v`` nor ``-v``."""
+    return _adjacent(dir_of, doff, w) and _adjacent(dir_of, doff, v) and w != v and w != -v
+
+
+@njit(cache=True, _nrt=False)
+def _reverse_returns(s, i, a, b, pos, grid, n, nw, dir_of, doff, wall):
+    """True if the designated reverse of a pull that moved ``a..b`` (``nw[a..b]``) leads back.
+
+    ``i`` is the pulled monomer (the one sent to L) and ``s`` its anchor side for an
+    internal pull.  The designated reverse pulls the *last* monomer the move displaced,
+    f, back to its old site, with its old chain neighbour in the segment as C:
+
+    * one monomer moved (``a == b == i``): the pull of i on the same anchor side to its old site;
+    * f is a chain end: the end pull of f with ``L = x_f`` and ``C = x_{f+-1}``;
+    * otherwise: the pull of f towards its unmoved neighbour g with ``L = x_f`` (w = x_f - x_g).
+
+    The rule maps a move and its designated reverse onto each other (the designated
+    reverse of the reverse is the move), so keeping exactly the moves whose designated
+    reverse exists and returns gives equal slot multiplicities both ways on any lattice.
+    Needs ``nw.shape[0] >= 2 n`` (scratch in ``nw[n:]``); ``pos`` and ``grid`` are put back.
+    """
+    if nw.shape[0] < 2 * n:
+        return False
+    for k in range(a, b + 1):             # X's sites to the scratch half, Y into pos and grid
+        nw[_u(n + k)] = pos[_u(k)]
+        grid[_u(pos[_u(k)])] = 0
+    for k in range(a, b + 1):
+        pos[_u(k)] = nw[_u(k)]
+        grid[_u(pos[_u(k)])] = k + 1
+    status = 0
+    ra = -1
+    rb = -1
+    if a == b:
+        w = nw[_u(n + i)] - pos[_u(i + s)]
+        if _transverse(dir_of, doff, w, pos[_u(i)] - pos[_u(i + s)]):
+            status, ra, rb = _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall)
+    else:
+        f = a if i == b else b
+        if f == 0 or f == n - 1:
+            t = 1 if f == 0 else -1
+            oc = nw[_u(n + f + t)] - pos[_u(f)]
+            ol = nw[_u(n + f)] - nw[_u(n + f + t)]
+            if _adjacent(dir_of, doff, oc):
+                status, ra, rb = _pull_end(f, oc, ol, True, pos, grid, n, nw, dir_of, doff, wall)
+        else:
+            sg = -1 if f == a else 1
+            g = pos[_u(f + sg)]
+            w = nw[_u(n + f)] - g
+            if _transverse(dir_of, doff, w, pos[_u(f)] - g):
+                status, ra, rb = _pull_inner(sg, f, w, pos, grid, n, nw, dir_of, doff, wall)
+    ok = status == 1 and ra == a and rb == b
+    if ok:
+        for k in range(a, b + 1):
+            if nw[_u(k)] != nw[_u(n + k)]:
+                ok = False
+                break
+    for k in range(a, b + 1):             # back to X, with Y's sites in nw[a..b]
+        grid[_u(pos[_u(k)])] = 0
+    for k in range(a, b + 1):
+        nw[_u(k)] = pos[_u(k)]
+        pos[_u(k)] = nw[_u(n + k)]
+        grid[_u(pos[_u(k)])] = k + 1
+    return ok
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd, P, wall):
+    half = P * (n - 1)
+    i = labs[1, _u(2 * lab)]
+    k = labs[1, _u(2 * lab + 1)]
+    s = 0
+    if lab < 2 * half:
+        s = 1 if lab < half else -1
+        v = dir_of[_u(pos[_u(i)] - pos[_u(i + s)] + doff)]
+        w = off[_u(perp[_u(v * P + k)])]
+        status, lo, hi = _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall)
+    else:
+        dc = k // nd
+        dl = k - dc * nd
+        status, lo, hi = _pull_end(i, off[_u(dc)], off[_u(dl)], fix, pos, grid, n, nw, dir_of, doff, wall)
+    if status == 1 and fix and labs[4, 0] != 0:
+        if not _reverse_returns(s, i, lo, hi, pos, grid, n, nw, dir_of, doff, wall):
+            return 0, 0, 0
+    return status, lo, hi
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -442,7 +533,9 @@ def propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, lab
     writes the new sites of the moved monomers ``a..b`` into ``nw[a..b]`` (every new
     site is empty or vacated by a moved monomer); 0 means the slot's move is impossible
     (a rejection); -1 means a candidate site is a wall cell: call
-    ``recenter(T, pos, grid, n, a if mtype == 3 else -1)`` and retry.
+    ``recenter(T, pos, grid, n, a if mtype == 3 else -1)`` and retry.  ``nw`` needs
+    ``2 n`` entries: pull moves on lattices other than Z^d use ``nw[n:]`` as scratch for
+    the reverse check (``pos`` and ``grid`` are modified there and put back).
     """
     if mtype == T_PULL:
         return _propose_pull(lab, pos, grid, n, nw, True, off, dir_of, doff, perp, labs, nd, P, wall)
@@ -588,7 +681,7 @@ def neighbour_workspace(n, vectors, group, max_rows):
     cap = 1
     while cap < 2 * max_rows + 2:
         cap *= 2
-    return (T, grid, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+    return (T, grid, np.zeros(n, dtype=np.int64), np.zeros(2 * n, dtype=np.int64), np.zeros(n, dtype=np.int64),
             np.zeros(max(n - 1, 1), dtype=np.int8), np.full(cap, -1, dtype=np.int64))
 
 
