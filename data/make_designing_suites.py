@@ -1,13 +1,14 @@
 """Regenerate hpfold/data/designing.tsv: the designing sequences of exhaustive scans, as benchmark rows.
 
-    python data/make_designing_suites.py        # square 10-16, cubic 12 and 14 (about a minute on 2 cores)
+    python data/make_designing_suites.py        # square 10-16, cubic 12 and 14, triangular 10-12 (about a minute)
 """
 from pathlib import Path
 
 from hpfold.design import designability
 from hpfold.design.benchset import suite_rows, write_suite_rows
 
-SCANS = [(10, "square"), (12, "square"), (14, "square"), (16, "square"), (12, "cubic"), (14, "cubic")]
+SCANS = [(10, "square"), (12, "square"), (14, "square"), (16, "square"), (12, "cubic"), (14, "cubic"),
+         (10, "triangular"), (11, "triangular"), (12, "triangular")]
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .._data import benchmark, benchmark_sequences, designing_sequences
 
-__all__ = ["Problem", "SUITES", "get_suite", "parse_target", "suite_names"]
+__all__ = ["Problem", "SUITES", "get_suite", "parse_target", "read_suite_file", "suite_names"]
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,9 @@ def get_suite(spec) -> list:
     Parameters
     ----------
     spec : str or list of str
-        A suite name (see :data:`SUITES`), a benchmark id (``"S1-8"``), or a comma-separated
-        mix of both (``"2d-short,S1-1"``). Duplicates are dropped, order is kept.
+        A suite name (see :data:`SUITES`), a benchmark id (``"S1-8"``), a problems file
+        (``*.tsv`` / ``*.csv``, see :func:`read_suite_file`), or a comma-separated mix
+        (``"2d-short,S1-1"``). Duplicates are dropped, order is kept.
 
     Returns
     -------
@@ -101,7 +102,9 @@ def get_suite(spec) -> list:
     for item in (s.strip() for s in items):
         if not item:
             continue
-        if item.lower() in SUITES:
+        if item.lower().endswith((".tsv", ".csv")):
+            rows = read_suite_file(item)
+        elif item.lower() in SUITES:
             rows = [r for r in benchmark_sequences() if SUITES[item.lower()][1](r)]
         elif item.lower() in designing_suites():
             rows = designing_suites()[item.lower()]
@@ -121,6 +124,64 @@ def get_suite(spec) -> list:
     if not out:
         raise ValueError(f"suite {spec!r} selects no sequences")
     return out
+
+
+def read_suite_file(path) -> list:
+    """Benchmark problems from a tab- (``.tsv``) or comma-separated (``.csv``) file with a header row.
+
+    Columns ``id``, ``lattice``, ``sequence`` and ``best_energy`` are required, ``status`` and
+    ``source`` optional; any lattice works (``square``, ``cubic``, ``triangular``, ``fcc``).
+
+    Raises
+    ------
+    ValueError
+        One line naming the file, the row and what is wrong (missing file or column, unknown
+        lattice, letters other than H and P, a non-integer energy, a repeated id).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "mine.tsv")
+    >>> _ = open(path, "w").write("id\tlattice\tsequence\tbest_energy\nF8\tfcc\tHPHPPHPH\t-6\n")
+    >>> [(p.id, p.lattice, p.best_energy) for p in get_suite(path)]
+    [('F8', 'fcc', -6)]
+    """
+    import csv
+    import os
+
+    from ..lattice import LATTICE_NAMES as LATTICES
+
+    if not os.path.isfile(path):
+        raise ValueError(f"suite file {path!r} not found")
+    try:
+        with open(path, newline="") as fh:
+            table = list(csv.DictReader(fh, delimiter="," if path.lower().endswith(".csv") else "\t"))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"suite file {path!r} cannot be read: {exc}") from None
+    need = ("id", "lattice", "sequence", "best_energy")
+    missing = [c for c in need if not table or c not in table[0]]
+    if missing:
+        raise ValueError(f"suite file {path!r} needs the columns {', '.join(need)} "
+                         f"(missing: {', '.join(missing)})" if table else f"suite file {path!r} has no rows")
+    rows, ids = [], set()
+    for k, r in enumerate(table, start=2):
+        where = f"suite file {path!r}, line {k}"
+        lattice = (r["lattice"] or "").strip().lower()
+        sequence = (r["sequence"] or "").strip().upper()
+        if lattice not in LATTICES:
+            raise ValueError(f"{where}: unknown lattice {r['lattice']!r} (one of {', '.join(LATTICES)})")
+        if len(sequence) < 2 or set(sequence) - set("HP"):
+            raise ValueError(f"{where}: the sequence must be at least 2 letters H and P, got {r['sequence']!r}")
+        try:
+            energy = int(r["best_energy"])
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: best_energy must be an integer, got {r['best_energy']!r}") from None
+        if r["id"] in ids or not (r["id"] or "").strip():
+            raise ValueError(f"{where}: the id {r['id']!r} is empty or repeated")
+        ids.add(r["id"])
+        rows.append({"id": r["id"].strip(), "lattice": lattice, "sequence": sequence, "best_energy": energy,
+                     "status": r.get("status") or f"from {os.path.basename(path)}", "source": r.get("source") or path})
+    return rows
 
 
 def parse_target(target, problem: Problem) -> int:

@@ -18,8 +18,9 @@ def add_parser(sub):
     p.add_argument("--suite", default="2d-standard",
                    help="suite name (2d-standard, harvard48, 2d-short, 3d-standard, 3d-other, proven, "
                         "reported-optimal, best-known, reachable; designing-10 ... designing-16 and designing-3d-12, "
-                        "designing-3d-14: sequences with a unique ground state proven by hpfold designability) "
-                        "or a comma list of names and ids (S1-1,H48-2)")
+                        "designing-3d-14, designing-triangular-10 ... -12: sequences with a unique ground state proven by "
+                        "hpfold designability), a file of your own problems (FILE.tsv or FILE.csv with columns id, "
+                        "lattice, sequence, best_energy; any lattice), or a comma list of these (S1-1,H48-2)")
     p.add_argument("--algorithms", default=None,
                    help="comma list of built-ins (random, remc, anneal, perm, wang-landau) and/or "
                         "package.module:function plug-ins (default: every available built-in)")
