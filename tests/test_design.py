@@ -220,7 +220,7 @@ def test_shipped_designing_suites_match_a_fresh_scan():
     from hpfold.design.benchset import suite_rows
 
     shipped = designing_sequences()
-    for n, lattice in [(10, "square"), (12, "square"), (12, "cubic")]:
+    for n, lattice in [(10, "square"), (12, "square"), (12, "cubic"), (11, "triangular")]:
         fresh = suite_rows(designability(n, lattice))
         mine = [r for r in shipped if r["length"] == n and r["lattice"] == lattice]
         assert [{k: str(v) for k, v in r.items()} for r in fresh] == [{k: str(v) for k, v in r.items()}
@@ -232,7 +232,9 @@ def test_shipped_ground_states_are_unique_and_reach_the_energy():
 
     rows = designing_sequences()
     rng = np.random.default_rng(0)
-    for k in rng.choice(len(rows), size=25, replace=False):
+    triangular = [k for k, r in enumerate(rows) if r["lattice"] == "triangular" and r["length"] <= 11]
+    assert len(triangular) == 8
+    for k in list(rng.choice(len(rows), size=25, replace=False)) + triangular:
         r = rows[int(k)]
         dirs = decode_directions(r["ground_state"])
         assert energy_from_scratch(r["sequence"], dirs, r["lattice"]) == r["best_energy"]
@@ -250,3 +252,31 @@ def test_designing_suites_in_the_harness():
     assert len(get_suite("designing-14")) == 386
     with pytest.raises(ValueError, match="the designing suites are"):
         get_suite("designing-99")
+    assert [p.lattice for p in get_suite("designing-triangular-12")] == ["triangular"] * 2
+
+
+def test_a_problems_file_is_a_suite_on_any_lattice(tmp_path):
+    from hpfold.bench.suites import get_suite
+
+    path = tmp_path / "mine.tsv"
+    path.write_text("id\tlattice\tsequence\tbest_energy\nF8\tfcc\tHPHPPHPH\t-6\nT8\ttriangular\thphhpphh\t-5\n")
+    problems = get_suite(f"{path},S1-1")
+    assert [(p.id, p.lattice, p.sequence, p.best_energy) for p in problems[:2]] == [
+        ("F8", "fcc", "HPHPPHPH", -6), ("T8", "triangular", "HPHHPPHH", -5)]
+    csv_path = tmp_path / "mine.csv"
+    csv_path.write_text("id,lattice,sequence,best_energy,source\nC1,cubic,HPPH,-1,me\n")
+    assert get_suite(str(csv_path))[0].source == "me"
+    bad = {"id\tlattice\tsequence\nA\tfcc\tHP\n": "missing: best_energy",
+           "id\tlattice\tsequence\tbest_energy\nA\thex\tHP\t0\n": "line 2: unknown lattice",
+           "id\tlattice\tsequence\tbest_energy\nA\tfcc\tHPX\t0\n": "letters H and P",
+           "id\tlattice\tsequence\tbest_energy\nA\tfcc\tHP\tlow\n": "must be an integer",
+           "id\tlattice\tsequence\tbest_energy\nA\tfcc\tHP\t0\nA\tfcc\tHP\t0\n": "line 3: the id 'A'",
+           "": "has no rows"}
+    for k, (text, message) in enumerate(bad.items()):
+        f = tmp_path / f"bad{k}.tsv"
+        f.write_text(text)
+        with pytest.raises(ValueError, match=message) as info:
+            get_suite(str(f))
+        assert "\n" not in str(info.value)
+    with pytest.raises(ValueError, match="not found"):
+        get_suite(str(tmp_path / "absent.tsv"))
