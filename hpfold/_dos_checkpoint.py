@@ -20,7 +20,7 @@ import numpy as np
 from ._interrupt import deferred_interrupt
 
 __all__ = ["Interrupted", "write_checkpoint", "read_checkpoint", "check_parameters", "array_state",
-           "restore_arrays", "drive_runs", "STATE_VERSION"]
+           "restore_arrays", "drive_runs", "estimate_seconds", "check_cost", "STATE_VERSION"]
 
 #: version of the checkpoint layout; a checkpoint of another version is refused
 STATE_VERSION = 1
@@ -168,8 +168,51 @@ class _Saver:
             self.guard.release()
 
 
+def estimate_seconds(runs, total, done, *, threads=1, max_seconds=None, first_batch=16, pilot=0.3) -> float:
+    """Wall seconds the remaining work should take, from a short timed pilot on the first unfinished run.
+
+    The pilot advances a copy of that run (first untimed, so that compilation is not counted), then in
+    doubling batches for about ``pilot`` seconds; the rate found is applied to every run's remaining
+    steps.  The runs themselves are not touched.  Capped at ``max_seconds`` when given.
+    """
+    import copy
+
+    run = next((r for r in runs if done(r) < total), None)
+    if run is None:
+        return 0.0
+    run = copy.deepcopy(run)
+    run.advance(min(int(first_batch), total - done(run)))
+    used, units, batch = 0.0, 0, int(first_batch)
+    while used < pilot and done(run) < total:
+        n = min(batch, total - done(run))
+        t0 = time.perf_counter()
+        run.advance(n)
+        used += time.perf_counter() - t0
+        units += n
+        batch *= 2
+    if units == 0:
+        return 0.0
+    remaining = sum(max(0, total - done(r)) for r in runs)
+    seconds = remaining * used / units / max(1, min(int(threads), len(runs)))
+    return seconds if max_seconds is None else min(seconds, float(max_seconds))
+
+
+def check_cost(seconds, what, *, force=False) -> None:
+    """Refuse (``ValueError``, one line) a run estimated over :data:`hpfold.enumerate.MAX_SECONDS`
+    unless ``force``; log a warning from one minute on."""
+    import logging
+
+    from .enumerate import MAX_SECONDS, _human
+
+    if seconds > MAX_SECONDS and not force:
+        raise ValueError(f"{what} is estimated at {_human(seconds)} (over {_human(MAX_SECONDS)}); "
+                         "use --force (force=True) to run it anyway, or --max-seconds to cap it")
+    if seconds > 60:
+        logging.getLogger("hpfold").warning("%s: estimated at %s", what, _human(seconds))
+
+
 def drive_runs(runs, total, done, *, threads=1, max_seconds=None, first_batch=16, save=None, every=5.0,
-               path=None):
+               path=None, progress=None, unit="step", label="runs", cost=None, force=False):
     """Advance every run until ``done(run) >= total``, in batches of about 0.25-1 s, on ``threads`` threads.
 
     Parameters
@@ -190,6 +233,15 @@ def drive_runs(runs, total, done, *, threads=1, max_seconds=None, first_batch=16
     every : float
     path : str, optional
         The checkpoint file ``save`` writes, named by :class:`Interrupted`.
+    progress : bool, optional
+        A progress bar on stderr (default: when stderr is a terminal), shown after two seconds.
+    unit, label : str
+        What the bar counts and its title.
+    cost : str, optional
+        Name the work in a refusal: first a short timed pilot (:func:`estimate_seconds`) and
+        :func:`check_cost`, which raises ``ValueError`` over 10 minutes unless ``force`` (nothing is
+        saved then).
+    force : bool
 
     Raises
     ------
@@ -201,6 +253,10 @@ def drive_runs(runs, total, done, *, threads=1, max_seconds=None, first_batch=16
     saver = _Saver(runs, save, every)
     stop = threading.Event()
     with deferred_interrupt() as check:
+        if cost is not None:
+            check_cost(estimate_seconds(runs, total, done, threads=threads, max_seconds=max_seconds,
+                                        first_batch=first_batch), cost, force=force)
+        bar = _progress_bar(runs, total, done, progress, unit, label)
         saver.maybe(force=True)
         def drive(i):
             run, batch, started = runs[i], int(first_batch), time.perf_counter()
@@ -208,9 +264,12 @@ def drive_runs(runs, total, done, *, threads=1, max_seconds=None, first_batch=16
                 if share is not None and time.perf_counter() - started > share:
                     break
                 t0 = time.perf_counter()
+                before = done(run)
                 with saver.locks[i]:
                     run.advance(min(batch, total - done(run)))
                 elapsed = time.perf_counter() - t0
+                if bar is not None:
+                    bar.update(done(run) - before)
                 batch = batch * 2 if elapsed < 0.25 else (max(1, batch // 2) if elapsed > 1.0 else batch)
                 if _pressed(check):
                     stop.set()
@@ -224,8 +283,21 @@ def drive_runs(runs, total, done, *, threads=1, max_seconds=None, first_batch=16
                 list(pool.map(drive, range(len(runs))))
         stopped = stop.is_set() or _pressed(check)
         saver.maybe(force=True)
+    if bar is not None:
+        bar.close()
     if stopped:
         raise Interrupted(path if save is not None else None)
+
+
+def _progress_bar(runs, total, done, progress, unit, label):
+    import sys
+
+    if not (sys.stderr.isatty() if progress is None else progress):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=sum(total for _ in runs), initial=sum(min(total, done(r)) for r in runs), unit=unit,
+                unit_scale=True, desc=label, delay=2.0, file=sys.stderr, leave=False)
 
 
 def _pressed(check) -> bool:

@@ -142,7 +142,7 @@ def _spawn(seed, runs):
 
 def flatperm(sequence, lattice="square", model="HP", *, tours=100_000, runs=4, seed=None, threads=1,
              normalise=True, max_seconds=None, checkpoint=None, resume=False,
-             checkpoint_seconds=5.0) -> DensityOfStates:
+             checkpoint_seconds=5.0, force=False, progress=None) -> DensityOfStates:
     """Estimate the density of states g(E) of a chain with flatPERM.
 
     Parameters
@@ -177,6 +177,11 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=100_000, runs=4, s
         call.  ``ValueError`` if the file is missing or its parameters (sequence, lattice, model,
         tours, runs, seed) differ from these.
     checkpoint_seconds : float, default 5
+    force : bool, default False
+        Run even when a short timed pilot estimates the whole call at over 10 minutes (otherwise
+        ``ValueError`` with the estimate; ``max_seconds`` caps the estimate).
+    progress : bool, optional
+        Progress bar on stderr (default: when stderr is a terminal), after two seconds.
 
     Returns
     -------
@@ -208,8 +213,10 @@ def flatperm(sequence, lattice="square", model="HP", *, tours=100_000, runs=4, s
         def save(run_states):
             write_checkpoint(checkpoint, "flatperm", params, run_states)
     t0 = time.perf_counter()
-    drive_runs(states, tours, lambda r: r.tours, threads=threads, max_seconds=max_seconds, first_batch=16,
-               save=save, every=checkpoint_seconds, path=checkpoint)
+    done = lambda r: r.tours                                        # noqa: E731
+    drive_runs(states, tours, done, threads=threads, max_seconds=max_seconds, first_batch=16,
+               save=save, every=checkpoint_seconds, path=checkpoint, progress=progress, unit="tour",
+               label="flatPERM", cost=f"flatPERM of {len(states)} x {tours:,} tours", force=force)
     wall = time.perf_counter() - t0
     log.info("flatPERM %s: %d run(s), %s tours", problem.sequence[:20], len(states), [r.tours for r in states])
     return _flatperm_result(problem, states, tours, wall, normalise)

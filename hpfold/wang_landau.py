@@ -183,7 +183,7 @@ def _spawn(seed, runs):
 
 def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, runs=4, seed=None, threads=1,
                 moves=DEFAULT_MOVES, check_every=None, normalise=True, max_seconds=None, checkpoint=None,
-                resume=False, checkpoint_seconds=5.0) -> DensityOfStates:
+                resume=False, checkpoint_seconds=5.0, force=False, progress=None) -> DensityOfStates:
     """Estimate the density of states g(E) by Wang-Landau sampling with the 1/t refinement.
 
     Parameters
@@ -218,6 +218,11 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
         call.  ``ValueError`` if the file is missing or its parameters (sequence, lattice, model,
         steps, runs, seed, moves, check_every) differ from these.
     checkpoint_seconds : float, default 5
+    force : bool, default False
+        Run even when a short timed pilot estimates the whole call at over 10 minutes (otherwise
+        ``ValueError`` with the estimate; ``max_seconds`` caps the estimate).
+    progress : bool, optional
+        Progress bar on stderr (default: when stderr is a terminal), after two seconds.
 
     Returns
     -------
@@ -256,8 +261,11 @@ def wang_landau(sequence, lattice="square", model="HP", *, steps=20_000_000, run
         def save(run_states):
             write_checkpoint(checkpoint, "wang-landau", params, run_states)
     t0 = time.perf_counter()
-    drive_runs(states, int(steps), lambda r: r.steps, threads=threads, max_seconds=max_seconds,
-               first_batch=100_000, save=save, every=checkpoint_seconds, path=checkpoint)
+    done = lambda r: r.steps                                        # noqa: E731
+    drive_runs(states, int(steps), done, threads=threads, max_seconds=max_seconds,
+               first_batch=100_000, save=save, every=checkpoint_seconds, path=checkpoint, progress=progress,
+               unit="step", label="Wang-Landau", cost=f"Wang-Landau with {len(states)} x {int(steps):,} steps",
+               force=force)
     wall = time.perf_counter() - t0
     log.info("Wang-Landau %s: %d runs, %s steps", seq[:20], len(states), [s.steps for s in states])
     return _result(seq, lat, mdl, states, int(steps), wall, normalise)

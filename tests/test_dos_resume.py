@@ -266,3 +266,25 @@ def test_ctrl_c_writes_a_final_checkpoint_exits_130_and_resumes(straight, tmp_pa
     resumed = subprocess.run(_command("wang-landau", path, "--resume"), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert _without_times(resumed.stdout) == straight["wang-landau"]
+
+
+# ------------------------------------------------------------------------- cost estimate before a long run
+@pytest.mark.parametrize("method, budget", [("flatperm", ["--tours", "100000000"]),
+                                            ("wang-landau", ["--steps", "100000000000"])])
+def test_huge_budgets_are_refused_with_an_estimate_and_nothing_written(method, budget, tmp_path, capsys):
+    ck = tmp_path / "ck.h5"
+    rc = main(["dos", "HPHPPHHPHPPHPHHPPHPH", "--method", method, *budget, "--checkpoint", str(ck)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "estimated at" in err and "--force" in err and "--max-seconds" in err
+    assert len(err.splitlines()) == 1 and not ck.exists()
+
+
+def test_a_capped_run_is_not_refused_and_the_pilot_changes_nothing():
+    dos = wang_landau("HPHPPHHPHH", steps=10 ** 12, runs=1, seed=3, max_seconds=0.5)
+    assert dos.counters["steps"] < 10 ** 12
+    with pytest.raises(ValueError, match="estimated at"):
+        flatperm("HPHPPHHPHPPHPHHPPHPH", tours=10 ** 9, runs=1, seed=1)
+    # the pilot advances a copy of a run; a bar and the threads change nothing
+    a = flatperm("HPHPPHHPHH", tours=3000, runs=2, seed=5, progress=True)
+    b = flatperm("HPHPPHHPHH", tours=3000, runs=2, seed=5, threads=2)
+    assert np.array_equal(a.ln_g, b.ln_g)

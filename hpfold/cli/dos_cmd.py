@@ -53,7 +53,9 @@ def add_source_arguments(p):
     p.add_argument("--threads", type=positive_int("--threads"), default=1, help="threads for the runs (default 1)")
     p.add_argument("--max-seconds", type=positive_float("--max-seconds"), default=None,
                    help="wall-time limit for the runs (the result then depends on machine speed)")
-    p.add_argument("--force", action="store_true", help="exact: enumerate even if estimated to take long")
+    p.add_argument("--force", action="store_true",
+                   help="run even if estimated to take over 10 minutes (exact: from the enumeration estimate; "
+                        "flatperm, wang-landau: from a timed pilot of about 0.3 s)")
 
 
 def resolve_sequence(text, lattice):
@@ -80,11 +82,12 @@ def compute_dos(args):
         from ..wang_landau import DEFAULT_MOVES, wang_landau
 
         return wang_landau(sequence, lattice, steps=args.steps, runs=args.runs, seed=args.seed, threads=args.threads,
-                           moves=args.moves or DEFAULT_MOVES, max_seconds=args.max_seconds, **saving)
+                           moves=args.moves or DEFAULT_MOVES, max_seconds=args.max_seconds, force=args.force,
+                           **saving)
     from ..perm import flatperm
 
     return flatperm(sequence, lattice, tours=args.tours, runs=args.runs, seed=args.seed, threads=args.threads,
-                    max_seconds=args.max_seconds, **saving)
+                    max_seconds=args.max_seconds, force=args.force, **saving)
 
 
 def run(args) -> int:

@@ -108,7 +108,14 @@ def analogy_section(landscapes, quick=False, seed=1) -> Section:
     table = []
     for name in runs:
         for row in flatness_against_outcome(props[name], runs[name]):
-            table.append([name, *row])
+            dynamics, temperature, batch, *rest = row
+            # say what an undefined cell means instead of printing None / nan
+            temperature = "-" if temperature is None else temperature
+            if batch is None:
+                batch = "full" if name == "perceptron" and dynamics != "every minimum once" else "-"
+            if name == "HP chain":
+                rest[-1] = "no test set"
+            table.append([name, dynamics, temperature, batch, *rest])
     sec.tables.append((f"Where {walkers} walkers per dynamics end ({runs['perceptron'][0].steps:,} moves each), "
                        "averaged over the minima they reach, against the average over minima",
                        ["space", "dynamics", "T", "batch", "E", "log basin size", "local entropy (d = 2)",

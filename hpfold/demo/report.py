@@ -38,8 +38,12 @@ def _png_bytes(fig, dpi=110) -> bytes:
 
 
 def _format_cell(value) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, (float, np.floating)):
         v = float(value)
+        if not np.isfinite(v):
+            return "-" if np.isnan(v) else ("infinite" if v > 0 else "-infinite")
         if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-3):
             return f"{v:.3g}"
         return f"{v:.4g}"

@@ -180,9 +180,13 @@ def landscapes_section(quick=False, seed=5, temperature=0.3) -> tuple:
         metrics = funnel_metrics(ls)
         plot_disconnectivity(graph, ax, color_by="q", vmin=0, vmax=1)
         ax.set_title(f"{label}: {seq}\n{metrics.classification}, {ls.n_minima} minima")
+        # both are averages over the minima that are not global: undefined when every minimum is global
+        all_global = "- (every minimum is global)"
+        mean_barrier = metrics.to_dict()["mean_barrier_to_global"]
+        funnelled = metrics.funnelled_fraction
         rows.append([label, seq, ls.n_states, ls.n_minima, int(ls.minimum_energy.min()),
-                     metrics.n_global, metrics.drain_fraction, metrics.to_dict()["mean_barrier_to_global"],
-                     metrics.funnelled_fraction, metrics.classification])
+                     metrics.n_global, metrics.drain_fraction, all_global if mean_barrier is None else mean_barrier,
+                     all_global if not np.isfinite(funnelled) else funnelled, metrics.classification])
         landscapes[label] = ls
     sec = Section("landscapes", "Two landscapes side by side",
                   intro=f"Exact barrier trees (pull moves, every one of the symmetry classes flooded) of a "
