@@ -20,7 +20,8 @@ import numpy as np
 from ._interrupt import deferred_interrupt
 
 __all__ = ["Interrupted", "write_checkpoint", "read_checkpoint", "check_parameters", "array_state",
-           "restore_arrays", "drive_runs", "estimate_seconds", "check_cost", "STATE_VERSION"]
+           "restore_arrays", "drive_runs", "estimate_seconds", "check_cost", "is_checkpoint",
+           "describe_checkpoint", "STATE_VERSION"]
 
 #: version of the checkpoint layout; a checkpoint of another version is refused
 STATE_VERSION = 1
@@ -100,6 +101,48 @@ def write_checkpoint(path, method: str, parameters: dict, run_states: list) -> N
         write_state(f.create_group("checkpoint"), {
             "version": STATE_VERSION, "method": method, "parameters": dict(parameters),
             "runs": {str(i): s for i, s in enumerate(run_states)}})
+
+
+def is_checkpoint(path) -> bool:
+    """True if ``path`` is an HDF5 file marked as a Wang-Landau or flatPERM checkpoint."""
+    import h5py
+
+    try:
+        with h5py.File(os.fspath(path), "r") as f:
+            return f.attrs.get(KIND_ATTR) in (KIND, KIND.encode())
+    except (OSError, RuntimeError):
+        return False
+
+
+def describe_checkpoint(path) -> dict:
+    """What a checkpoint holds: method, parameters, and per run the steps or tours done of the total.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from hpfold.perm import flatperm
+    >>> path = os.path.join(tempfile.mkdtemp(), "ck.h5")
+    >>> _ = flatperm("HPPHPPH", tours=500, runs=2, seed=1, checkpoint=path)
+    >>> d = describe_checkpoint(path)
+    >>> d["method"], d["done"], d["total_per_run"]
+    ('flatperm', [500, 500], 500)
+    """
+    import h5py
+
+    from .io._checkpoint import read_state
+
+    path = os.fspath(path)
+    with h5py.File(path, "r") as f:
+        state = read_state(f["checkpoint"])
+    method = state.get("method")
+    params, runs = read_checkpoint(path, method)
+    if method == "wang-landau":
+        done, total, unit = [int(r["istate"][1]) for r in runs], int(params["steps"]), "steps"
+    else:
+        done, total, unit = [int(r["counters"][0]) for r in runs], int(params["tours"]), "tours"
+    return {"path": path, "kind": "dos-checkpoint", "method": method, "parameters": params, "unit": unit,
+            "total_per_run": total, "done": done, "seconds": [float(r["seconds"]) for r in runs],
+            "file_bytes": os.path.getsize(path), "finished": all(d >= total for d in done)}
 
 
 def read_checkpoint(path, method: str) -> tuple:

@@ -288,3 +288,28 @@ def test_a_capped_run_is_not_refused_and_the_pilot_changes_nothing():
     a = flatperm("HPHPPHHPHH", tours=3000, runs=2, seed=5, progress=True)
     b = flatperm("HPHPPHHPHH", tours=3000, runs=2, seed=5, threads=2)
     assert np.array_equal(a.ln_g, b.ln_g)
+
+
+def test_info_describes_a_checkpoint(tmp_path, capsys):
+    path = tmp_path / "ck.h5"
+    kw = {"tours": 20_000, "runs": 2, "seed": 6}
+    with pytest.MonkeyPatch.context() as m:
+        _interrupt_after(FlatPermRun, m, 2)
+        with pytest.raises(Interrupted):
+            flatperm(SEQ, **kw, checkpoint=path)
+    assert main(["info", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["method"] == "flatperm" and info["parameters"]["sequence"] == SEQ
+    assert info["total_per_run"] == 20_000 and 0 < sum(info["done"]) < 40_000 and not info["finished"]
+    assert main(["info", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "flatperm checkpoint" in text and "continue with --resume" in text
+
+
+@pytest.mark.parametrize("module", ["hpfold._dos_checkpoint", "hpfold.bench.suites"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

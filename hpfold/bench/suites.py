@@ -127,7 +127,7 @@ def get_suite(spec) -> list:
 
 
 def read_suite_file(path) -> list:
-    """Benchmark problems from a tab- (``.tsv``) or comma-separated (``.csv``) file with a header row.
+    r"""Benchmark problems from a tab- (``.tsv``) or comma-separated (``.csv``) file with a header row.
 
     Columns ``id``, ``lattice``, ``sequence`` and ``best_energy`` are required, ``status`` and
     ``source`` optional; any lattice works (``square``, ``cubic``, ``triangular``, ``fcc``).

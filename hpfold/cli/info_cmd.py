@@ -5,20 +5,43 @@ import json
 
 
 def add_parser(sub):
-    p = sub.add_parser("info", help="summarise an hpfold HDF5 file (trajectory or enumeration result)",
+    p = sub.add_parser("info", help="summarise an hpfold HDF5 file (trajectory, enumeration, scan, dos or checkpoint)",
                        description="Print what an hpfold HDF5 file holds: chain, lattice, frames, replicas, "
                                    "energies, checkpoint and versions.")
-    p.add_argument("file", metavar="FILE", help="an .h5 file written by hpfold sample -o or hpfold enumerate -o")
+    p.add_argument("file", metavar="FILE", help="an .h5 file written by hpfold sample, enumerate, dos or designability -o, "
+                                              "or a dos --checkpoint file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
 
 def run(args) -> int:
+    from .._dos_checkpoint import describe_checkpoint, is_checkpoint
     from ..io.summary import describe_file
 
+    if is_checkpoint(args.file):
+        info = describe_checkpoint(args.file)
+        print(json.dumps(info) if args.json else format_checkpoint(info))
+        return 0
     info = describe_file(args.file)
     print(json.dumps(info) if args.json else format_info(info))
     return 0
+
+
+def format_checkpoint(info: dict) -> str:
+    """Format :func:`hpfold._dos_checkpoint.describe_checkpoint` as aligned text."""
+    p = info["parameters"]
+    total = info["total_per_run"]
+    progress = ", ".join(f"{d:,}" for d in info["done"])
+    rows = [("file", f"{info['path']}  ({_size(info['file_bytes'])})"),
+            ("kind", f"{info['method']} checkpoint (hpfold dos --checkpoint)"),
+            ("sequence", f"{p['sequence']}  ({len(p['sequence'])} monomers, {p['model']} model)"),
+            ("lattice", p["lattice"]),
+            ("runs", f"{len(info['done'])}, seed {p.get('seed')}"),
+            ("progress", f"{progress} of {total:,} {info['unit']} per run"
+             + ("  (finished)" if info["finished"] else "  (continue with --resume)")),
+            ("run time", f"{sum(info['seconds']):.1f} s in total")]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
 def format_info(info: dict) -> str:
