@@ -97,7 +97,7 @@ def test_schedule_switches_to_one_over_t():
     assert c["ln_f"] == pytest.approx(c["levels"] / 400000)
 
 
-@pytest.mark.parametrize("lattice,n,which", [("square", 14, 1), ("cubic", 9, 0)])
+@pytest.mark.parametrize("lattice,n,which", [("square", 14, 1), ("cubic", 9, 0), ("fcc", 8, 2), ("triangular", 10, 3)])
 def test_wang_landau_reproduces_exact_dos(lattice, n, which):
     seq = "".join(np.random.default_rng(100 + which).choice(list("HP"), n))
     exact = DensityOfStates.from_enumeration(enumerate_conformations(seq, lattice))
