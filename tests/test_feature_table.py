@@ -69,7 +69,7 @@ def commands(column, lattice, trajectory, folder) -> list:
         "sampled landscape": [["landscape", "--from", str(trajectory), "--json"]],
         "kinetics": [["kinetics", seq, *on, "--temperature", "0.5", "--json"],
                      ["kinetics", "--from", str(trajectory), "--lag", "2", "--assign", "state", "--bootstrap", "0", "--json"]],
-        "bench": [["bench", "--suite", str(problems), "--algorithms", "remc,perm,random", "--runs", "1",
+        "bench": [["bench", "--suite", str(problems), "--algorithms", "remc,perm,anneal,wang-landau,random", "--runs", "1",
                    "--budget", "1s", "--json"]],
         "designability": [["designability", str(len(seq)), *on, "--json"]],
     }[column]
