@@ -461,9 +461,8 @@ def tree_barriers(n_minima, min_energy, tree_parent, merge_saddle):
 # function argument is compiled again in every process.  numba does not invalidate this cache when
 # ``moves.py`` changes: clear ``hpfold/_kernels/__pycache__`` after editing the move kernels.
 try:
+    from .moves import H_DIROF, H_DOFF
     from .moves import T_PIVOT as _T_PIVOT
-    from .moves import _hash_dirs
-    from .moves import directions_of as _directions_of
     from .moves import geometry as _geometry
     from .moves import n_labels as _n_labels
     from .moves import neighbour_workspace as _neighbour_workspace
@@ -616,6 +615,14 @@ def neighbours_energies(dirs, vectors, ws, move_mask, out, out_e, types, matrix)
                 grid[pos[k]] = 0
         return -1, 0
     e0 = _moved_contacts(0, n - 1, pos, grid, n, off, nd, types, matrix)
+    doff_t = T[H_DOFF]
+    b_dir = T[H_DIROF]
+    prefix = np.empty(n, dtype=np.uint64)
+    h = np.uint64(1469598103934665603)
+    for k in range(m):
+        prefix[k] = h
+        h = (h ^ np.uint64(dirs[k] + 1)) * np.uint64(1099511628211)
+    prefix[m] = h
     count = 0
     for mtype in range(4):
         if not (move_mask >> mtype) & 1:
@@ -631,19 +638,25 @@ def neighbours_energies(dirs, vectors, ws, move_mask, out, out_e, types, matrix)
                                         nd, P, NC, wall)
             if status == 0:
                 continue
-            for k in range(n):
-                cand[k] = pos[k]
-            for k in range(a, b + 1):
-                cand[k] = nw[k]
-            _directions_of(T, cand, n, row)
+            # only the directions into, inside and out of the moved segment change
+            lo = max(a - 1, 0)
+            hi = min(b, m - 1)
             same = True
-            for k in range(m):
+            for k in range(lo, hi + 1):
+                p0 = nw[k] if a <= k <= b else pos[k]
+                p1 = nw[k + 1] if a <= k + 1 <= b else pos[k + 1]
+                row[k] = T[b_dir + p1 - p0 + doff_t]
                 if row[k] != dirs[k]:
                     same = False
-                    break
             if same:
                 continue
-            h = _hash_dirs(row, m)
+            h = prefix[lo]  # the FNV hash of moves._hash_dirs, resumed where the row departs from dirs
+            for k in range(lo, m):
+                h = (h ^ np.uint64((row[k] if k <= hi else dirs[k]) + 1)) * np.uint64(1099511628211)
+            for k in range(hi + 1, m):
+                row[k] = dirs[k]
+            for k in range(lo):
+                row[k] = dirs[k]
             slot = np.int64(h & np.uint64(cap - 1))
             dup = False
             while table[slot] >= 0:
