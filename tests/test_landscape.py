@@ -718,3 +718,37 @@ def test_large_exact_landscapes_are_refused_with_an_estimate_at_once():
     assert r.returncode == 2 and "--force" in r.stderr
     # the estimate of the square 14-mer's classes is within 1% of the true 110,188
     assert abs(estimate_landscape_cost(14, "square")["classes"] - 110_188) < 1_100
+
+
+@pytest.mark.parametrize("lattice,moves", [("square", "pull"), ("cubic", "pull"), ("fcc", "pull_lesh"),
+                                           ("triangular", "local+pull+pivot")])
+def test_neighbours_energies_match_a_full_recount(lattice, moves):
+    """The incremental neighbour energies of the quench equal dirs_energy, on the rows of neighbours_with."""
+    from hpfold._kernels import landscape as LK
+    from hpfold.enumerate import enumerate_conformations
+    from hpfold.landscape.sampled import _max_neighbours
+    from hpfold.landscape.states import parse_moves
+    from hpfold.lattice import get_lattice
+    from hpfold.sequence import get_model
+
+    seq = "HPHHPPHPH"
+    lat, mdl = get_lattice(lattice), get_model("HP")
+    dirs = enumerate_conformations(seq, lattice, energy_cutoff=10 ** 9).conformations
+    dirs = dirs[np.random.default_rng(1).choice(len(dirs), min(200, len(dirs)), replace=False)]
+    mask = parse_moves(moves)
+    max_k = _max_neighbours(lat, len(seq), mask)
+    vectors, group, types = lat.vectors.astype(np.int64), lat.group.astype(np.int64), mdl.encode(seq)
+    ws = LK._neighbour_workspace(len(seq), vectors, group, max_k)
+    ws2 = LK._neighbour_workspace(len(seq), vectors, group, max_k)
+    buf = np.empty((max_k, len(seq) - 1), dtype=np.int8)
+    buf2 = np.empty_like(buf)
+    e_out = np.empty(max_k, dtype=np.int64)
+    for row in dirs:
+        k = LK._neighbours_with(row, vectors, ws, mask, buf, True)
+        k2, e0 = LK.neighbours_energies(row, vectors, ws2, mask, buf2, e_out, types, mdl.matrix)
+        assert k2 == k
+        np.testing.assert_array_equal(buf2[:k], buf[:k])
+        full, ok = LK.energies_of(np.ascontiguousarray(buf[:k]), types, mdl.matrix, vectors)
+        assert ok.all()
+        np.testing.assert_array_equal(e_out[:k], full)
+        assert e0 == LK.energies_of(row[None], types, mdl.matrix, vectors)[0][0]

@@ -461,8 +461,15 @@ def tree_barriers(n_minima, min_energy, tree_parent, merge_saddle):
 # function argument is compiled again in every process.  numba does not invalidate this cache when
 # ``moves.py`` changes: clear ``hpfold/_kernels/__pycache__`` after editing the move kernels.
 try:
+    from .moves import H_DIROF, H_DOFF
+    from .moves import T_PIVOT as _T_PIVOT
+    from .moves import geometry as _geometry
+    from .moves import n_labels as _n_labels
     from .moves import neighbour_workspace as _neighbour_workspace
     from .moves import neighbours_with as _neighbours_with
+    from .moves import place_chain as _place_chain
+    from .moves import propose as _propose
+    from .moves import recenter as _recenter
 except ImportError:  # the move kernels are not installed yet
     _neighbour_workspace = _neighbours_with = None
 
@@ -566,6 +573,129 @@ def energies_of(dirs2d, types, matrix, vectors):
         out[r] = e
         valid[r] = ok
     return out, valid
+
+
+# --------------------------------------------------------------------------- neighbours with their energies
+
+@njit(cache=True, inline="always")
+def _moved_contacts(a, b, cells, grid, n, off, nd, types, matrix):
+    """Contact energy of the pairs that involve a monomer of ``a..b`` (at ``cells[a..b]``) in ``grid``."""
+    e = 0
+    for i in range(a, b + 1):
+        ti = types[i]
+        c = cells[i]
+        for d in range(nd):
+            j = np.int64(grid[c + off[d]]) - 1
+            if j < 0 or j >= n or j == i - 1 or j == i + 1 or j == i:
+                continue
+            if a <= j <= b and j < i:
+                continue  # a pair of two moved monomers: counted once, from the lower one
+            e += matrix[ti, types[j]]
+    return e
+
+
+@njit(cache=True)
+def neighbours_energies(dirs, vectors, ws, move_mask, out, out_e, types, matrix):
+    """:func:`hpfold._kernels.moves.neighbours_with` (distinct neighbours) with their contact energies.
+
+    The same rows in the same order; ``out_e[j]`` is the energy of row ``j`` (as
+    :func:`dirs_energy` gives it), found from the energy of ``dirs`` by recounting only the contacts of
+    the monomers the move displaces.  Returns ``(count, energy of dirs)``; count -1 when ``dirs`` is
+    not self-avoiding, -2 when ``out`` is too small.
+    """
+    T, grid, pos, nw, cand, row, table = ws
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = _geometry(T)
+    n = dirs.shape[0] + 1
+    m = n - 1
+    cap = table.shape[0]
+    table[:] = -1
+    if not _place_chain(T, dirs, vectors, pos, grid):
+        for k in range(n):
+            if grid[pos[k]] == k + 1:
+                grid[pos[k]] = 0
+        return -1, 0
+    e0 = _moved_contacts(0, n - 1, pos, grid, n, off, nd, types, matrix)
+    doff_t = T[H_DOFF]
+    b_dir = T[H_DIROF]
+    prefix = np.empty(n, dtype=np.uint64)
+    h = np.uint64(1469598103934665603)
+    for k in range(m):
+        prefix[k] = h
+        h = (h ^ np.uint64(dirs[k] + 1)) * np.uint64(1099511628211)
+    prefix[m] = h
+    count = 0
+    for mtype in range(4):
+        if not (move_mask >> mtype) & 1:
+            continue
+        nl = _n_labels(mtype, n, T)
+        for lab in range(nl):
+            status, a, b = _propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                    nd, P, NC, wall)
+            while status < 0:
+                _recenter(T, pos, grid, n, a if mtype == _T_PIVOT else -1)
+                e0 = _moved_contacts(0, n - 1, pos, grid, n, off, nd, types, matrix)
+                status, a, b = _propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                        nd, P, NC, wall)
+            if status == 0:
+                continue
+            # only the directions into, inside and out of the moved segment change
+            lo = max(a - 1, 0)
+            hi = min(b, m - 1)
+            same = True
+            for k in range(lo, hi + 1):
+                p0 = nw[k] if a <= k <= b else pos[k]
+                p1 = nw[k + 1] if a <= k + 1 <= b else pos[k + 1]
+                row[k] = T[b_dir + p1 - p0 + doff_t]
+                if row[k] != dirs[k]:
+                    same = False
+            if same:
+                continue
+            h = prefix[lo]  # the FNV hash of moves._hash_dirs, resumed where the row departs from dirs
+            for k in range(lo, m):
+                h = (h ^ np.uint64((row[k] if k <= hi else dirs[k]) + 1)) * np.uint64(1099511628211)
+            for k in range(hi + 1, m):
+                row[k] = dirs[k]
+            for k in range(lo):
+                row[k] = dirs[k]
+            slot = np.int64(h & np.uint64(cap - 1))
+            dup = False
+            while table[slot] >= 0:
+                t = table[slot]
+                eq = True
+                for k in range(m):
+                    if out[t, k] != row[k]:
+                        eq = False
+                        break
+                if eq:
+                    dup = True
+                    break
+                slot = (slot + 1) & (cap - 1)
+            if dup:
+                continue
+            if count >= out.shape[0]:
+                count = -2
+                break
+            table[slot] = count
+            for k in range(m):
+                out[count, k] = row[k]
+            # the energy: contacts of the moved monomers before, then with them moved (and back)
+            e_old = _moved_contacts(a, b, pos, grid, n, off, nd, types, matrix)
+            for k in range(a, b + 1):
+                grid[pos[k]] = 0
+            for k in range(a, b + 1):
+                grid[nw[k]] = k + 1
+            e_new = _moved_contacts(a, b, nw, grid, n, off, nd, types, matrix)
+            for k in range(a, b + 1):
+                grid[nw[k]] = 0
+            for k in range(a, b + 1):
+                grid[pos[k]] = k + 1
+            out_e[count] = e0 - e_old + e_new
+            count += 1
+        if count < 0:
+            break
+    for k in range(n):
+        grid[pos[k]] = 0
+    return count, e0
 
 
 # --------------------------------------------------------------------------- growing sets of states
@@ -714,6 +844,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
     off, egrid, center = energy_workspace(n, vectors)
     sites = np.zeros(n, dtype=np.int64)
     buf = np.empty((max_k, length), dtype=np.int8)
+    nbe = np.empty(max_k, dtype=np.int64)  # energies of the neighbours in ``buf``
     key = np.zeros(n_words, dtype=np.uint64)
     tmp = np.zeros(n_words, dtype=np.uint64)
     best_key = np.zeros(n_words, dtype=np.uint64)
@@ -748,11 +879,11 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
                     path[n_path, w] = key[w]
                 n_path += 1
             # the lowest neighbour of the current state
-            k = _neighbours_with(cur, vectors, ws, move_mask, buf, True)
+            k, _ = neighbours_energies(cur, vectors, ws, move_mask, buf, nbe, types, matrix)
             e_best = e_cur
             found = False
             for j in range(k):
-                e, _ = dirs_energy(buf[j], types, matrix, off, egrid, center, sites)
+                e = nbe[j]
                 if e >= e_cur or (found and e > e_best):
                     continue
                 canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
@@ -788,9 +919,9 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
             layer_end = 1
             while layer_start < layer_end and not exit_found and complete:
                 for head in range(layer_start, layer_end):
-                    k = _neighbours_with(store[head], vectors, ws, move_mask, buf, True)
+                    k, _ = neighbours_energies(store[head], vectors, ws, move_mask, buf, nbe, types, matrix)
                     for j in range(k):
-                        e, _ = dirs_energy(buf[j], types, matrix, off, egrid, center, sites)
+                        e = nbe[j]
                         if e > e_cur or (exit_found and e > exit_e):
                             continue
                         canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
@@ -805,6 +936,8 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
                             continue
                         if exit_found:
                             continue  # this layer has an exit: the next layer is not needed
+                        if table_lookup(table, key, shift) >= 0:
+                            continue  # walked already (its memo entry, if any, was looked at then)
                         hit = _memo_find(memo, key, memo_shift)
                         if hit >= 0:
                             if min_energy[hit // 2] == e_cur:
@@ -903,6 +1036,7 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
     off, egrid, center = energy_workspace(n, vectors)
     sites = np.zeros(n, dtype=np.int64)
     buf = np.empty((max_k, length), dtype=np.int8)
+    nbe = np.empty(max_k, dtype=np.int64)  # energies of the neighbours in ``buf``
     key = np.zeros(n_words, dtype=np.uint64)
     tmp = np.zeros(n_words, dtype=np.uint64)
     cap = 4
@@ -942,14 +1076,14 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
             x = queue[qhead]
             qhead += 1
             sx = side[x]
-            k = _neighbours_with(store[x], vectors, ws, move_mask, buf, True)
+            k, _ = neighbours_energies(store[x], vectors, ws, move_mask, buf, nbe, types, matrix)
             for j in range(k):
                 canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
                 idx = table_lookup(table, key, shift)
                 if idx < 0:
                     if n_store >= budget:
                         return 0, level, n_store
-                    e, _ = dirs_energy(buf[j], types, matrix, off, egrid, center, sites)
+                    e = nbe[j]
                     idx, inserted, n_used = set_insert(table, key, shift, n_store, used, n_used)
                     for i in range(length):
                         store[idx, i] = buf[j, i]

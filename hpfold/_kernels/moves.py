@@ -699,6 +699,14 @@ def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
             if grid[pos[k]] == k + 1:
                 grid[pos[k]] = 0
         return -1
+    doff_t = T[H_DOFF]
+    b_dir = T[H_DIROF]
+    prefix = np.empty(n, dtype=np.uint64)  # FNV hashes (_hash_dirs) of the prefixes of dirs
+    h = np.uint64(1469598103934665603)
+    for k in range(m):
+        prefix[k] = h
+        h = (h ^ np.uint64(dirs[k] + 1)) * np.uint64(1099511628211)
+    prefix[m] = h
     count = 0
     for mtype in range(4):
         if not (move_mask >> mtype) & 1:
@@ -713,20 +721,26 @@ def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
                                        nd, P, NC, wall)
             if status == 0:
                 continue
-            for k in range(n):
-                cand[k] = pos[k]
-            for k in range(a, b + 1):
-                cand[k] = nw[k]
-            directions_of(T, cand, n, row)
+            # only the directions into, inside and out of the moved segment a..b differ from dirs
+            lo = max(a - 1, 0)
+            hi = min(b, m - 1)
+            same = True
+            for k in range(lo):
+                row[k] = dirs[k]
+            for k in range(lo, hi + 1):
+                p0 = nw[k] if a <= k <= b else pos[k]
+                p1 = nw[k + 1] if a <= k + 1 <= b else pos[k + 1]
+                row[k] = T[b_dir + p1 - p0 + doff_t]
+                if row[k] != dirs[k]:
+                    same = False
+            for k in range(hi + 1, m):
+                row[k] = dirs[k]
             if distinct:
-                same = True
-                for k in range(m):
-                    if row[k] != dirs[k]:
-                        same = False
-                        break
                 if same:
                     continue
-                h = _hash_dirs(row, m)
+                h = prefix[lo]  # _hash_dirs(row, m), resumed where row departs from dirs
+                for k in range(lo, m):
+                    h = (h ^ np.uint64(row[k] + 1)) * np.uint64(1099511628211)
                 slot = np.int64(h & np.uint64(cap - 1))
                 dup = False
                 while table[slot] >= 0:

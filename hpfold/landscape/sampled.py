@@ -183,7 +183,7 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
     max_pairs : int, optional
         Tighten at most this many edges (the most often observed first).
     stride : int
-        Use every ``stride``-th frame of each replica (1: all).  Quenching costs about 30 ms per
+        Use every ``stride``-th frame of each replica (1: all).  Quenching costs about 15 ms per
         distinct state of a Harvard 48-mer with the default ``plateau_budget``, so thin long
         trajectories first; barriers from thinned frames are looser upper bounds.
     progress : bool, optional
