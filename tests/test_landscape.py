@@ -752,3 +752,19 @@ def test_neighbours_energies_match_a_full_recount(lattice, moves):
         assert ok.all()
         np.testing.assert_array_equal(e_out[:k], full)
         assert e0 == LK.energies_of(row[None], types, mdl.matrix, vectors)[0][0]
+
+
+@pytest.mark.parametrize("pieces", [2, 5])
+def test_neighbour_pass_on_python_threads_gives_the_serial_landscape(pieces, monkeypatch):
+    """The cached serial kernel runs on disjoint ranges in threads: every output is the serial one."""
+    from hpfold.spaces.hp import HPSpace
+
+    seq = "HPHPPHHPHPPH"                                  # 15,037 classes
+    monkeypatch.setattr(HPSpace, "_split", lambda self, n: 1)
+    serial = exact_landscape(seq, "square", moves="pull")
+    monkeypatch.setattr(HPSpace, "_split", lambda self, n: pieces)
+    split = exact_landscape(seq, "square", moves="pull")
+    a, b = serial.to_dict(), split.to_dict()
+    a.pop("seconds", None), b.pop("seconds", None)
+    assert json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    assert np.array_equal(serial.minimum_of, split.minimum_of) and np.array_equal(serial.basin, split.basin)

@@ -474,10 +474,14 @@ except ImportError:  # the move kernels are not installed yet
     _neighbour_workspace = _neighbours_with = None
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def neighbour_block_moves(s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits, table,
                           shift, out_nbr, out_cnt, target, out_up, out_down, out_missing):
-    """:func:`neighbour_block` with the move sets of :mod:`hpfold._kernels.moves` (serial, cached)."""
+    """:func:`neighbour_block` with the move sets of :mod:`hpfold._kernels.moves` (serial, cached).
+
+    Releases the GIL: disjoint state ranges may run in Python threads at once (each call has its
+    own scratch; state s writes only row ``s - c0`` of the outputs).
+    """
     length = dirs.shape[1]
     n_words = table.shape[1] - 1
     max_k = out_nbr.shape[1]

@@ -1,6 +1,7 @@
 """HP lattice chains as a space of the landscape core: symmetry classes of self-avoiding walks."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 import numba
@@ -112,8 +113,24 @@ class HPSpace(DiscreteSpace):
         outs = (out_nbr, out_cnt, target, out_up, out_down, out_missing)
         if threads:
             self._parallel(8 * max(numba.get_num_threads(), 1), s0, s1, c0, *self._args, *outs)
-        else:
+            return
+        pieces = self._split(s1 - s0)
+        if pieces <= 1:
             self._serial(s0, s1, c0, *self._args, *outs)
+            return
+        # the cached serial kernel releases the GIL: disjoint ranges on Python threads, no compilation
+        from concurrent.futures import ThreadPoolExecutor
+
+        cuts = np.linspace(s0, s1, pieces + 1).astype(np.int64)
+        with ThreadPoolExecutor(max_workers=pieces) as pool:
+            list(pool.map(lambda k: self._serial(int(cuts[k]), int(cuts[k + 1]), c0, *self._args, *outs),
+                          range(pieces)))
+
+    def _split(self, n_states) -> int:
+        """Python threads for a serial block: the numba thread count, one per 4,096 states at least."""
+        if self.custom is not None:
+            return 1
+        return max(1, min(numba.get_num_threads(), os.cpu_count() or 1, n_states // 4096))
 
     def state_graph(self) -> StateGraph:
         """Every proposal slot of one conformation of each class, lumped onto classes.
