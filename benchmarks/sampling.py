@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-C_SOURCE = ROOT.parent / "shared" / "bench" / "mc.c"
+# the yardstick lives beside the checkout (../shared/bench); a git worktree sits one level deeper
+C_SOURCE = next((q / "shared" / "bench" / "mc.c" for q in ROOT.parents if (q / "shared" / "bench" / "mc.c").exists()),
+                ROOT.parent / "shared" / "bench" / "mc.c")
 C_BINARY = Path("/tmp/hpfold-bench-mc")
 STANDARD = [f"S1-{k}" for k in range(1, 9)] + [f"H48-{k}" for k in range(1, 11)]
 LONG = ["S1-9", "S1-10", "S1-11"]
