@@ -222,7 +222,7 @@ def main():
             seq = benchmark(sid)["sequence"]
             hw, hc = speed_hpfold(seq, lat, steps, repeat)
             rw, rc = ref["H48-1"]
-            print(f"{name:<8} {len(seq):>4} {lat.replace("triangular", "triang"):<7} {hw / 1e6:>11.2f} {'n/a':>8} {hw / rw:>6.2f}*  "
+            print(f"{name:<8} {len(seq):>4} {lat.replace('triangular', 'triang'):<7} {hw / 1e6:>11.2f} {'n/a':>8} {hw / rw:>6.2f}*  "
                   f"{hc / 1e6:>14.2f} {'n/a':>10} {hc / rc:>6.2f}*", flush=True)
         print("* no C on this lattice: ratio = hpfold here / hpfold on cubic H48-1 (same sequence, same run)")
     if args.check_moves:
