@@ -8,6 +8,8 @@ Prints, on one core:
   2b. the same for Wang-Landau (1/t; pull 0.6, pivot 0.1, rebridge 0.3): steps and sweeps
      (N steps) per second, and the time for one walker to reach the 1 % criterion;
   3. nPERMis time to the best-known energy of the standard sequences (capped);
+  5. flatPERM and Wang-Landau against exact g(E) on small square, triangular, cubic and fcc
+     chains (after the nPERMis table; --lattices-only prints just this table);
   4. with --long SECONDS: flatPERM on the 2D 64-mer S1-8 and the 3D 48-mer H48-1 for that long
      (lowest energy reached, C_v peaks, levels, flatness), saved as DOS files in /tmp.
 
@@ -133,6 +135,52 @@ def wang_landau_criterion(seeds, limit):
         print(f"median {statistics.median(times):.2f} s, max {max(times):.2f} s (target: under 60 s on one core)")
 
 
+#: small chains on every lattice, where exact enumeration gives the reference g(E) (fixed sequences)
+LATTICE_ROWS = [("square", "HPHPPHHPHH"), ("triangular", "HPHPPHHPH"), ("cubic", "HPHPPHHPHH"),
+                ("fcc", "HPHPPHHPH"), ("fcc", "HPHHPPHHPH")]
+
+
+def _err_vs_exact(exact, e, lg):
+    lg = lg - np.log(np.exp(lg - lg.max()).sum()) - lg.max() + exact.ln_total
+    err = np.ones(len(exact.energies))
+    where = np.searchsorted(exact.energies, e)
+    ok = (where < len(exact.energies))
+    ok[ok] = exact.energies[where[ok]] == e[ok]
+    err[where[ok]] = np.abs(np.expm1(lg[ok] - exact.ln_g[where[ok]]))
+    return err.mean(), err.max()
+
+
+def lattice_rows(seconds):
+    """flatPERM and Wang-Landau error of g(E) against exact enumeration on small chains of each lattice."""
+    from hpfold.dos import DensityOfStates
+    from hpfold.enumerate import enumerate_conformations
+    from hpfold.perm import FlatPermRun, GrowthProblem
+    from hpfold.wang_landau import WangLandauRun
+
+    print(f"\n5. small chains on every lattice: mean / max |g/g_exact - 1| over the levels after {seconds:g} s "
+          "of one flatPERM run and one Wang-Landau walker (seed 0)")
+    print(f"{'lattice':<10} {'sequence':<12} {'N':>3} {'levels':>6} {'exact s':>8} | {'PERM tours':>10} "
+          f"{'mean err':>9} {'max err':>9} | {'WL steps':>10} {'mean err':>9} {'max err':>9}")
+    for lat, seq in LATTICE_ROWS:
+        t0 = time.perf_counter()
+        exact = DensityOfStates.from_enumeration(enumerate_conformations(seq, lat))
+        t_exact = time.perf_counter() - t0
+        run = FlatPermRun(GrowthProblem.build(seq, lat), np.random.default_rng(0))
+        run.advance(10)
+        s0 = run.seconds
+        while run.seconds - s0 < seconds:
+            run.advance(2000)
+        pm, px = _err_vs_exact(exact, *run.ln_g())
+        wl = WangLandauRun(seq, lat, "HP", np.random.default_rng(0))
+        wl.advance(100)
+        w0 = wl.seconds
+        while wl.seconds - w0 < seconds:
+            wl.advance(200_000)
+        wm, wx = _err_vs_exact(exact, *wl.ln_g_levels())
+        print(f"{lat:<10} {seq:<12} {len(seq):>3} {len(exact.energies):>6} {t_exact:>8.2f} | {run.tours:>10d} "
+              f"{pm:>9.4f} {px:>9.4f} | {wl.steps:>10d} {wm:>9.4f} {wx:>9.4f}", flush=True)
+
+
 def npermis_table(ids, cap):
     from hpfold._data import benchmark
     from hpfold.perm import npermis
@@ -188,6 +236,8 @@ def main():
     parser.add_argument("--cap", type=float, default=30.0, help="nPERMis time cap per sequence (default 30 s)")
     parser.add_argument("--long", type=float, default=0.0, metavar="SECONDS",
                         help="also run flatPERM on S1-8 and H48-1 for this long each")
+    parser.add_argument("--lattices-only", action="store_true", help="only table 5 (small chains, every lattice)")
+    parser.add_argument("--lattice-seconds", type=float, default=None, help="budget per method in table 5 (default 5 s; quick 2 s)")
     args = parser.parse_args()
     import numba
 
@@ -196,6 +246,10 @@ def main():
     from hpfold.perm import flatperm
     flatperm("HPPH", tours=2, runs=1)
     print(f"import + first flatPERM call (numba cache load or compile): {time.perf_counter() - t0:.2f} s")
+    lat_s = args.lattice_seconds or (2.0 if args.quick else 5.0)
+    if args.lattices_only:
+        lattice_rows(lat_s)
+        return
     throughput(1.0 if args.quick else 3.0)
     time_to_criterion(2 if args.quick else args.seeds, 60.0)
     wang_landau_criterion(2 if args.quick else args.seeds, 60.0)
@@ -203,6 +257,7 @@ def main():
         ["S1-1", "S1-2", "S1-3", "S1-4", "S1-5", "S1-6", "S1-7", "S1-9", "S1-10", "S1-11", "H48-1", "H48-2",
          "H48-3", "H48-4", "H48-5", "H48-6", "H48-7", "H48-8", "H48-9", "H48-10"]
     npermis_table(ids, 5.0 if args.quick else args.cap)
+    lattice_rows(lat_s)
     if args.long > 0:
         long_runs(args.long)
 

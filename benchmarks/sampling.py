@@ -1,7 +1,9 @@
 """Monte Carlo speed: hpfold beside the C yardstick (../shared/bench/mc.c), same inputs, same run.
 
 1. Attempted pull moves per second at T = 1 on one core (S1-8, 2D 64-mer; H48-1, 3D
-   48-mer): wall and CPU rates of both, and the ratio hpfold / C.
+   48-mer): wall and CPU rates of both, and the ratio hpfold / C; then hpfold alone on
+   H48-1's sequence on the triangular and fcc lattices (no C there), as a ratio to its
+   own cubic H48-1 rate.
 2. Replica exchange with pull moves to the best-known energy (8 replicas, T 0.15-1.5
    geometric, swaps every 10 sweeps) over several seeds: success rate, median wall time
    and median moves to target for hpfold and C, beside the published pull-move REMC
@@ -22,7 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-C_SOURCE = ROOT.parent / "shared" / "bench" / "mc.c"
+# the yardstick lives beside the checkout (../shared/bench); a git worktree sits one level deeper
+C_SOURCE = next((q / "shared" / "bench" / "mc.c" for q in ROOT.parents if (q / "shared" / "bench" / "mc.c").exists()),
+                ROOT.parent / "shared" / "bench" / "mc.c")
 C_BINARY = Path("/tmp/hpfold-bench-mc")
 STANDARD = [f"S1-{k}" for k in range(1, 9)] + [f"H48-{k}" for k in range(1, 11)]
 LONG = ["S1-9", "S1-10", "S1-11"]
@@ -63,6 +67,25 @@ def speed(bench, steps, repeat):
         c_cpu.append(out["moves_per_cpu_s"])
     return (statistics.median(h_wall), statistics.median(h_cpu), statistics.median(c_wall),
             statistics.median(c_cpu))
+
+
+def speed_hpfold(sequence, lattice, steps, repeat):
+    """hpfold's wall and CPU rates only (lattices the C does not support)."""
+    from hpfold.sample import sample
+    sample(sequence, lattice, moves="pull", steps=1000, seed=1)            # compile
+    h_wall, h_cpu = [], []
+    for k in range(repeat):
+        c0 = time.process_time()
+        r = sample(sequence, lattice, moves="pull", temperature=1.0, steps=steps, seed=k + 1, every=steps, threads=1)
+        cpu = time.process_time() - c0
+        h_wall.append(r.moves_attempted / r.seconds)
+        h_cpu.append(r.moves_attempted / cpu)
+    return statistics.median(h_wall), statistics.median(h_cpu)
+
+
+#: rows the C yardstick cannot run: H48-1's 48-mer sequence on the triangular and fcc lattices;
+#: their ratio columns are hpfold / hpfold's own cubic H48-1 row of the same run
+OTHER_LATTICES = [("tri-H48", "H48-1", "triangular"), ("fcc-H48", "H48-1", "fcc")]
 
 
 def remc(bench, seeds, max_time, threads):
@@ -188,11 +211,20 @@ def main():
         print(f"\n## Attempted pull moves per second, T = 1, one core, {steps:.2g} steps, median of {repeat}")
         print(f"{'sequence':<8} {'N':>4} {'lattice':<7} {'hpfold M/s':>11} {'C M/s':>8} {'ratio':>6}   "
               f"{'hpfold M/cpu-s':>14} {'C M/cpu-s':>10} {'ratio':>6}")
+        ref = {}
         for sid in ("S1-8", "H48-1"):
             b = benchmark(sid)
             hw, hc, cw, cc = speed(b, steps, repeat)
+            ref[sid] = (hw, hc)
             print(f"{sid:<8} {len(b['sequence']):>4} {b['lattice']:<7} {hw / 1e6:>11.2f} {cw / 1e6:>8.2f} "
                   f"{hw / cw:>6.2f}   {hc / 1e6:>14.2f} {cc / 1e6:>10.2f} {hc / cc:>6.2f}", flush=True)
+        for name, sid, lat in OTHER_LATTICES:
+            seq = benchmark(sid)["sequence"]
+            hw, hc = speed_hpfold(seq, lat, steps, repeat)
+            rw, rc = ref["H48-1"]
+            print(f"{name:<8} {len(seq):>4} {lat.replace('triangular', 'triang'):<7} {hw / 1e6:>11.2f} {'n/a':>8} {hw / rw:>6.2f}*  "
+                  f"{hc / 1e6:>14.2f} {'n/a':>10} {hc / rc:>6.2f}*", flush=True)
+        print("* no C on this lattice: ratio = hpfold here / hpfold on cubic H48-1 (same sequence, same run)")
     if args.check_moves:
         check_moves(args.sequences.split(",") if args.sequences else ["S1-8", "H48-2"], args.check_moves)
     if not args.no_remc:

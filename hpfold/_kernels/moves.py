@@ -262,7 +262,8 @@ def geometry(T):
 
     Separate arrays and scalars (not lookups into ``T``) let the compiler keep them in
     registers across the stores of a move.  ``labs[t, 2 * slot + {0, 1}]`` decodes a slot of
-    type t; ``labs[4, 0]`` is ``T[H_CHECK]``, the reverse check of ``pull`` (see :func:`_reverse_returns`).
+    type t; ``labs[4, 0]`` is ``T[H_CHECK]``, the reverse check of ``pull`` (see :func:`_reverse_returns`);
+    ``labs[4, 1:3]`` = (S, S^2 or -1) on Z^d, (0, -1) otherwise (see :func:`_adjacent_z`).
     """
     nd = T[H_ND]
     P = T[H_P]
@@ -275,7 +276,7 @@ def geometry(T):
     alt = T[T[H_ALT]:T[H_ALT] + nd * nd * max(NC, 1)]
     grp = T[T[H_GRP]:T[H_GRP] + order * nd]
     n = T[H_N]
-    width = 2
+    width = 3
     for t in range(4):
         width = max(width, 2 * n_labels(t, n, T))
     labs = np.zeros((5, width), dtype=np.int64)
@@ -283,6 +284,12 @@ def geometry(T):
         m = 2 * n_labels(t, n, T)
         labs[t, :m] = T[T[H_LAB + t]:T[H_LAB + t] + m]
     labs[4, 0] = T[H_CHECK]
+    # Z^d (2 dim directions, the unit vectors): S and S^2 (-1 in 2D) for the arithmetic adjacency test of pull moves
+    labs[4, 1] = 0
+    labs[4, 2] = -1
+    if T[H_ND] == 2 * T[H_DIM] and (T[H_DIM] == 2 or T[H_DIM] == 3):
+        labs[4, 1] = T[H_S]
+        labs[4, 2] = T[H_S] * T[H_S] if T[H_DIM] == 3 else -1
     return (off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, T[H_WALL])
 
 
@@ -294,19 +301,29 @@ def _adjacent(dir_of, doff, diff):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _follow(pos, nw, n, s, C, j, dir_of, doff):
+def _adjacent_z(dir_of, doff, diff, zs, zs2):
+    """:func:`_adjacent`, by arithmetic on Z^d (``zs`` = S > 0, ``zs2`` = S^2 in 3D, -1 in 2D;
+    a difference is one step iff its absolute value is 1, S or S^2), by the table otherwise (``zs = 0``)."""
+    if zs > 0:
+        ad = diff if diff >= 0 else -diff
+        return (ad == 1) | (ad == zs) | (ad == zs2)
+    return _adjacent(dir_of, doff, diff)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _follow(pos, nw, n, s, C, j, dir_of, doff, zs=0, zs2=-1):
     """Pull-move following rule from monomer j on (direction -s); returns the first unmoved index."""
-    if j >= 0 and j < n and not _adjacent(dir_of, doff, pos[_u(j)] - C):
+    if j >= 0 and j < n and not _adjacent_z(dir_of, doff, pos[_u(j)] - C, zs, zs2):
         nw[_u(j)] = pos[_u(j + 2 * s)]
         j -= s
-        while j >= 0 and j < n and not _adjacent(dir_of, doff, pos[_u(j)] - pos[_u(j + 3 * s)]):
+        while j >= 0 and j < n and not _adjacent_z(dir_of, doff, pos[_u(j)] - pos[_u(j + 3 * s)], zs, zs2):
             nw[_u(j)] = pos[_u(j + 2 * s)]
             j -= s
     return j
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall):
+def _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall, zs=0, zs2=-1):
     """Pull monomer i to ``L = r_{i+s} + w`` and i - s to ``C = r_i + w`` (grid offset w); the rest follows."""
     pi = pos[_u(i)]
     L = pos[_u(i + s)] + w
@@ -324,7 +341,7 @@ def _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall):
     if gv != 0:
         return (-1 if gv == wall else 0), 0, 0
     nw[_u(ip)] = C
-    j = _follow(pos, nw, n, s, C, ip - s, dir_of, doff)
+    j = _follow(pos, nw, n, s, C, ip - s, dir_of, doff, zs, zs2)
     lo = j + s
     if s > 0:
         return 1, lo, i
@@ -332,7 +349,7 @@ def _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _pull_end(i, oc, ol, fix, pos, grid, n, nw, dir_of, doff, wall):
+def _pull_end(i, oc, ol, fix, pos, grid, n, nw, dir_of, doff, wall, zs=0, zs2=-1):
     """End pull: end monomer i to ``L = C + ol``, its neighbour to ``C = r_i + oc``; the rest follows."""
     s = -1 if i == 0 else 1
     C = pos[_u(i)] + oc
@@ -345,8 +362,8 @@ def _pull_end(i, oc, ol, fix, pos, grid, n, nw, dir_of, doff, wall):
         return (-1 if gv == wall else 0), 0, 0
     nw[_u(i)] = L
     nw[_u(i - s)] = C
-    j = _follow(pos, nw, n, s, C, i - 2 * s, dir_of, doff)
-    if fix and s * (i - j) >= 3 and _adjacent(dir_of, doff, L - pos[_u(i - s)]):
+    j = _follow(pos, nw, n, s, C, i - 2 * s, dir_of, doff, zs, zs2)
+    if fix and s * (i - j) >= 3 and _adjacent_z(dir_of, doff, L - pos[_u(i - s)], zs, zs2):
         return 0, 0, 0
     lo = j + s
     if s > 0:
@@ -426,17 +443,20 @@ def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd,
     half = P * (n - 1)
     i = labs[1, _u(2 * lab)]
     k = labs[1, _u(2 * lab + 1)]
+    check = labs[4, 0]
+    zs = labs[4, 1]
+    zs2 = labs[4, 2]
     s = 0
     if lab < 2 * half:
         s = 1 if lab < half else -1
         v = dir_of[_u(pos[_u(i)] - pos[_u(i + s)] + doff)]
         w = off[_u(perp[_u(v * P + k)])]
-        status, lo, hi = _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall)
+        status, lo, hi = _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall, zs, zs2)
     else:
         dc = k // nd
         dl = k - dc * nd
-        status, lo, hi = _pull_end(i, off[_u(dc)], off[_u(dl)], fix, pos, grid, n, nw, dir_of, doff, wall)
-    if status == 1 and fix and labs[4, 0] != 0:
+        status, lo, hi = _pull_end(i, off[_u(dc)], off[_u(dl)], fix, pos, grid, n, nw, dir_of, doff, wall, zs, zs2)
+    if status == 1 and fix and check != 0:
         if not _reverse_returns(s, i, lo, hi, pos, grid, n, nw, dir_of, doff, wall):
             return 0, 0, 0
     return status, lo, hi

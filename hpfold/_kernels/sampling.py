@@ -191,6 +191,9 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
     r1 = rng[1]
     r2 = rng[2]
     r3 = rng[3]
+    att0 = 0
+    val0 = 0
+    acc0 = 0
     if akind > 0 and s < step1:
         beta = anneal_beta(akind, anneal[1], anneal[2], anneal[3], (s // aevery) * aevery)
         acceptance_table(beta, ptab)
@@ -210,7 +213,11 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
         lab = int(to_unit(x) * nl)
         if lab >= nl:
             lab = nl - 1
-        counters[_u(mtype), C_ATTEMPTED] += 1
+        # counts of mixture entry 0 (all moves of a single move set) stay in registers
+        if t == 0:
+            att0 += 1
+        else:
+            counters[_u(mtype), C_ATTEMPTED] += 1
         status = 0
         a = 0
         b = 0
@@ -223,7 +230,10 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
                                        nd, P, NC, wall)
         s += 1
         if status > 0:
-            counters[_u(mtype), C_VALID] += 1
+            if t == 0:
+                val0 += 1
+            else:
+                counters[_u(mtype), C_VALID] += 1
             accept = True
             dE = 0
             if next_active[_u(a)] <= b:
@@ -245,7 +255,10 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
                 for k in range(a, b + 1):
                     pos[_u(k)] = nw[_u(k)]
                 E += dE
-                counters[_u(mtype), C_ACCEPTED] += 1
+                if t == 0:
+                    acc0 += 1
+                else:
+                    counters[_u(mtype), C_ACCEPTED] += 1
                 if E < best_e:
                     best_e = E
                     best[0] = E
@@ -267,6 +280,11 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
     rng[1] = r1
     rng[2] = r2
     rng[3] = r3
+    if nmix > 0:
+        m0 = mix_codes[0]
+        counters[m0, C_ATTEMPTED] += att0
+        counters[m0, C_VALID] += val0
+        counters[m0, C_ACCEPTED] += acc0
     return E, s - step0, evals
 
 
