@@ -467,7 +467,10 @@ try:
     from .moves import n_labels as _n_labels
     from .moves import neighbour_workspace as _neighbour_workspace
     from .moves import neighbours_with as _neighbours_with
+    from .moves import find_row as _find_row
+    from .moves import moved_row as _moved_row
     from .moves import place_chain as _place_chain
+    from .moves import prefix_hashes as _prefix_hashes
     from .moves import propose as _propose
     from .moves import recenter as _recenter
 except ImportError:  # the move kernels are not installed yet
@@ -611,7 +614,6 @@ def neighbours_energies(dirs, vectors, ws, move_mask, out, out_e, types, matrix)
     off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = _geometry(T)
     n = dirs.shape[0] + 1
     m = n - 1
-    cap = table.shape[0]
     table[:] = -1
     if not _place_chain(T, dirs, vectors, pos, grid):
         for k in range(n):
@@ -622,11 +624,7 @@ def neighbours_energies(dirs, vectors, ws, move_mask, out, out_e, types, matrix)
     doff_t = T[H_DOFF]
     b_dir = T[H_DIROF]
     prefix = np.empty(n, dtype=np.uint64)
-    h = np.uint64(1469598103934665603)
-    for k in range(m):
-        prefix[k] = h
-        h = (h ^ np.uint64(dirs[k] + 1)) * np.uint64(1099511628211)
-    prefix[m] = h
+    _prefix_hashes(dirs, m, prefix)
     count = 0
     for mtype in range(4):
         if not (move_mask >> mtype) & 1:
@@ -642,39 +640,11 @@ def neighbours_energies(dirs, vectors, ws, move_mask, out, out_e, types, matrix)
                                         nd, P, NC, wall)
             if status == 0:
                 continue
-            # only the directions into, inside and out of the moved segment change
-            lo = max(a - 1, 0)
-            hi = min(b, m - 1)
-            same = True
-            for k in range(lo, hi + 1):
-                p0 = nw[k] if a <= k <= b else pos[k]
-                p1 = nw[k + 1] if a <= k + 1 <= b else pos[k + 1]
-                row[k] = T[b_dir + p1 - p0 + doff_t]
-                if row[k] != dirs[k]:
-                    same = False
+            lo, same = _moved_row(dirs, pos, nw, a, b, m, row, b_dir, doff_t, T)
             if same:
                 continue
-            h = prefix[lo]  # the FNV hash of moves._hash_dirs, resumed where the row departs from dirs
-            for k in range(lo, m):
-                h = (h ^ np.uint64((row[k] if k <= hi else dirs[k]) + 1)) * np.uint64(1099511628211)
-            for k in range(hi + 1, m):
-                row[k] = dirs[k]
-            for k in range(lo):
-                row[k] = dirs[k]
-            slot = np.int64(h & np.uint64(cap - 1))
-            dup = False
-            while table[slot] >= 0:
-                t = table[slot]
-                eq = True
-                for k in range(m):
-                    if out[t, k] != row[k]:
-                        eq = False
-                        break
-                if eq:
-                    dup = True
-                    break
-                slot = (slot + 1) & (cap - 1)
-            if dup:
+            slot, found = _find_row(out, row, m, table, prefix, lo)
+            if found:
                 continue
             if count >= out.shape[0]:
                 count = -2

@@ -45,7 +45,8 @@ Slots (``nd`` directions, ``P = nd - 2`` directions other than ``+-v``):
 import numpy as np
 from numba import njit
 
-__all__ = ["LOCAL", "PULL", "PULL_LESH", "PIVOT", "MOVE_BITS", "N_MOVE_TYPES", "all_neighbours",
+__all__ = ["LOCAL", "PULL", "PULL_LESH", "PIVOT", "MOVE_BITS", "N_MOVE_TYPES", "all_neighbours", "find_row", "moved_row",
+           "prefix_hashes",
            "max_neighbours", "proposal_results", "geometry", "neighbour_workspace", "neighbours_with", "n_labels", "propose", "build_tables", "grid_side"]
 
 #: move-set bits for ``move_mask``
@@ -705,6 +706,64 @@ def neighbour_workspace(n, vectors, group, max_rows):
             np.zeros(max(n - 1, 1), dtype=np.int8), np.full(cap, -1, dtype=np.int64))
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def prefix_hashes(dirs, m, prefix):
+    """``prefix[k]`` = the FNV hash (:func:`_hash_dirs`) of ``dirs[:k]``, k = 0 .. m."""
+    h = np.uint64(1469598103934665603)
+    for k in range(m):
+        prefix[k] = h
+        h = (h ^ np.uint64(dirs[k] + 1)) * np.uint64(1099511628211)
+    prefix[m] = h
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def moved_row(dirs, pos, nw, a, b, m, row, b_dir, doff_t, T):
+    """The direction string after moving monomers ``a..b`` to ``nw[a..b]``, into ``row``.
+
+    Only the directions into, inside and out of the segment are recomputed.  Returns
+    ``(lo, same)``: the first index that may differ from ``dirs``, and whether none does.
+    """
+    lo = max(a - 1, 0)
+    hi = min(b, m - 1)
+    same = True
+    for k in range(lo):
+        row[k] = dirs[k]
+    for k in range(lo, hi + 1):
+        p0 = nw[k] if a <= k <= b else pos[k]
+        p1 = nw[k + 1] if a <= k + 1 <= b else pos[k + 1]
+        row[k] = T[b_dir + p1 - p0 + doff_t]
+        if row[k] != dirs[k]:
+            same = False
+    for k in range(hi + 1, m):
+        row[k] = dirs[k]
+    return lo, same
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def find_row(out, row, m, table, prefix, lo):
+    """Open-addressing lookup of ``row`` among the rows of ``out`` indexed by ``table``.
+
+    The hash is :func:`_hash_dirs` of ``row``, resumed from ``prefix[lo]`` (``row[:lo]`` equals the
+    hashed prefix).  Returns ``(slot, found)``: the table slot holding ``row``, or the free slot for it.
+    """
+    cap = table.shape[0]
+    h = prefix[lo]
+    for k in range(lo, m):
+        h = (h ^ np.uint64(row[k] + 1)) * np.uint64(1099511628211)
+    slot = np.int64(h & np.uint64(cap - 1))
+    while table[slot] >= 0:
+        t = table[slot]
+        eq = True
+        for k in range(m):
+            if out[t, k] != row[k]:
+                eq = False
+                break
+        if eq:
+            return slot, True
+        slot = (slot + 1) & (cap - 1)
+    return slot, False
+
+
 @njit(cache=True)
 def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
     """:func:`all_neighbours` (``distinct=True``) or :func:`proposal_results` with a workspace."""
@@ -712,7 +771,6 @@ def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
     off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
     n = dirs.shape[0] + 1
     m = n - 1
-    cap = table.shape[0]
     table[:] = -1
     if not place_chain(T, dirs, vectors, pos, grid):
         for k in range(n):
@@ -722,11 +780,7 @@ def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
     doff_t = T[H_DOFF]
     b_dir = T[H_DIROF]
     prefix = np.empty(n, dtype=np.uint64)  # FNV hashes (_hash_dirs) of the prefixes of dirs
-    h = np.uint64(1469598103934665603)
-    for k in range(m):
-        prefix[k] = h
-        h = (h ^ np.uint64(dirs[k] + 1)) * np.uint64(1099511628211)
-    prefix[m] = h
+    prefix_hashes(dirs, m, prefix)
     count = 0
     for mtype in range(4):
         if not (move_mask >> mtype) & 1:
@@ -741,40 +795,12 @@ def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
                                        nd, P, NC, wall)
             if status == 0:
                 continue
-            # only the directions into, inside and out of the moved segment a..b differ from dirs
-            lo = max(a - 1, 0)
-            hi = min(b, m - 1)
-            same = True
-            for k in range(lo):
-                row[k] = dirs[k]
-            for k in range(lo, hi + 1):
-                p0 = nw[k] if a <= k <= b else pos[k]
-                p1 = nw[k + 1] if a <= k + 1 <= b else pos[k + 1]
-                row[k] = T[b_dir + p1 - p0 + doff_t]
-                if row[k] != dirs[k]:
-                    same = False
-            for k in range(hi + 1, m):
-                row[k] = dirs[k]
+            lo, same = moved_row(dirs, pos, nw, a, b, m, row, b_dir, doff_t, T)
             if distinct:
                 if same:
                     continue
-                h = prefix[lo]  # _hash_dirs(row, m), resumed where row departs from dirs
-                for k in range(lo, m):
-                    h = (h ^ np.uint64(row[k] + 1)) * np.uint64(1099511628211)
-                slot = np.int64(h & np.uint64(cap - 1))
-                dup = False
-                while table[slot] >= 0:
-                    t = table[slot]
-                    eq = True
-                    for k in range(m):
-                        if out[t, k] != row[k]:
-                            eq = False
-                            break
-                    if eq:
-                        dup = True
-                        break
-                    slot = (slot + 1) & (cap - 1)
-                if dup:
+                slot, found = find_row(out, row, m, table, prefix, lo)
+                if found:
                     continue
                 if count >= out.shape[0]:
                     count = -2
