@@ -115,8 +115,9 @@ class WangLandauRun(ResumableRun):
             self.check_every = 1000 * n
         self.seconds = 0.0
 
-    #: the arrays that hold the walker's whole state (with ``rng`` and ``seconds``)
-    STATE_ARRAYS = ("ln_g", "hist", "visited", "fstate", "istate", "pos", "grid", "nw", "saved", "best_pos",
+    #: the arrays that hold the walker's whole state (with ``rng`` and ``seconds``); ``nw`` is scratch
+    #: (every move writes the entries it reads), so it is not stored
+    STATE_ARRAYS = ("ln_g", "hist", "visited", "fstate", "istate", "pos", "grid", "saved", "best_pos",
                     "counters")
 
 
