@@ -339,7 +339,7 @@ def _progress_bar(runs, total, done, progress, unit, label):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=sum(total for _ in runs), initial=sum(min(total, done(r)) for r in runs), unit=unit,
+    return tqdm(total=total * len(runs), initial=sum(min(total, done(r)) for r in runs), unit=unit,
                 unit_scale=True, desc=label, delay=2.0, file=sys.stderr, leave=False)
 
 
