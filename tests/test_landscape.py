@@ -720,38 +720,46 @@ def test_large_exact_landscapes_are_refused_with_an_estimate_at_once():
     assert abs(estimate_landscape_cost(14, "square")["classes"] - 110_188) < 1_100
 
 
-@pytest.mark.parametrize("lattice,moves", [("square", "pull"), ("cubic", "pull"), ("fcc", "pull_lesh"),
-                                           ("triangular", "local+pull+pivot")])
-def test_neighbours_energies_match_a_full_recount(lattice, moves):
-    """The incremental neighbour energies of the quench equal dirs_energy, on the rows of neighbours_with."""
+@pytest.mark.parametrize("lattice,moves,model", [("square", "pull", "HP"), ("cubic", "pull", "HP"),
+                                                 ("fcc", "pull_lesh", "HP"), ("fcc", "pull", "HPNX"),
+                                                 ("triangular", "local+pull+pivot", "HP"),
+                                                 ("square", "local+pivot", "HPNX")])
+def test_neighbours_below_match_a_full_recount(lattice, moves, model):
+    """The quench's neighbours below a threshold: the rows of neighbours_with whose full recount passes."""
     from hpfold._kernels import landscape as LK
+    from hpfold._kernels import neighbour_energy as NE
     from hpfold.enumerate import enumerate_conformations
     from hpfold.landscape.sampled import _max_neighbours
     from hpfold.landscape.states import parse_moves
     from hpfold.lattice import get_lattice
     from hpfold.sequence import get_model
 
-    seq = "HPHHPPHPH"
-    lat, mdl = get_lattice(lattice), get_model("HP")
-    dirs = enumerate_conformations(seq, lattice, energy_cutoff=10 ** 9).conformations
+    seq = "HPHHPPHPH" if model == "HP" else "HNPXHHPNX"
+    lat, mdl = get_lattice(lattice), get_model(model)
+    dirs = enumerate_conformations(seq, lattice, model=model, energy_cutoff=10 ** 9).conformations
     dirs = dirs[np.random.default_rng(1).choice(len(dirs), min(200, len(dirs)), replace=False)]
     mask = parse_moves(moves)
     max_k = _max_neighbours(lat, len(seq), mask)
     vectors, group, types = lat.vectors.astype(np.int64), lat.group.astype(np.int64), mdl.encode(seq)
     ws = LK._neighbour_workspace(len(seq), vectors, group, max_k)
-    ws2 = LK._neighbour_workspace(len(seq), vectors, group, max_k)
+    wsp = NE.workspace(len(seq), vectors, group, max_k, types, mdl.matrix)
     buf = np.empty((max_k, len(seq) - 1), dtype=np.int8)
     buf2 = np.empty_like(buf)
     e_out = np.empty(max_k, dtype=np.int64)
+    n_filtered = 0
     for row in dirs:
         k = LK._neighbours_with(row, vectors, ws, mask, buf, True)
-        k2, e0 = LK.neighbours_energies(row, vectors, ws2, mask, buf2, e_out, types, mdl.matrix)
-        assert k2 == k
-        np.testing.assert_array_equal(buf2[:k], buf[:k])
         full, ok = LK.energies_of(np.ascontiguousarray(buf[:k]), types, mdl.matrix, vectors)
         assert ok.all()
-        np.testing.assert_array_equal(e_out[:k], full)
-        assert e0 == LK.energies_of(row[None], types, mdl.matrix, vectors)[0][0]
+        e_row = LK.energies_of(row[None], types, mdl.matrix, vectors)[0][0]
+        for threshold in (10 ** 9, e_row, e_row - 1):
+            k2, e0 = NE.neighbours_below(row, threshold, wsp, mask, buf2, e_out)
+            keep = full <= threshold
+            assert e0 == e_row and k2 == keep.sum()
+            np.testing.assert_array_equal(buf2[:k2], buf[:k][keep])
+            np.testing.assert_array_equal(e_out[:k2], full[keep])
+            n_filtered += k - k2
+    assert n_filtered > 0
 
 
 @pytest.mark.parametrize("pieces", [2, 5])
@@ -768,3 +776,12 @@ def test_neighbour_pass_on_python_threads_gives_the_serial_landscape(pieces, mon
     a.pop("seconds", None), b.pop("seconds", None)
     assert json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
     assert np.array_equal(serial.minimum_of, split.minimum_of) and np.array_equal(serial.basin, split.basin)
+
+
+def test_neighbour_energy_docstring_examples():
+    import doctest
+
+    from hpfold._kernels import neighbour_energy
+
+    result = doctest.testmod(neighbour_energy)
+    assert result.attempted > 0 and result.failed == 0

@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_NO_LIMIT = 1 << 62  # an energy threshold that keeps every neighbour
 _EMPTY = -1
 
 
@@ -461,18 +462,10 @@ def tree_barriers(n_minima, min_energy, tree_parent, merge_saddle):
 # function argument is compiled again in every process.  numba does not invalidate this cache when
 # ``moves.py`` changes: clear ``hpfold/_kernels/__pycache__`` after editing the move kernels.
 try:
-    from .moves import H_DIROF, H_DOFF
-    from .moves import T_PIVOT as _T_PIVOT
-    from .moves import geometry as _geometry
-    from .moves import n_labels as _n_labels
     from .moves import neighbour_workspace as _neighbour_workspace
     from .moves import neighbours_with as _neighbours_with
-    from .moves import find_row as _find_row
-    from .moves import moved_row as _moved_row
-    from .moves import place_chain as _place_chain
-    from .moves import prefix_hashes as _prefix_hashes
-    from .moves import propose as _propose
-    from .moves import recenter as _recenter
+    from .neighbour_energy import neighbours_below as _neighbours_below
+    from .neighbour_energy import workspace as _energy_workspace
 except ImportError:  # the move kernels are not installed yet
     _neighbour_workspace = _neighbours_with = None
 
@@ -580,96 +573,6 @@ def energies_of(dirs2d, types, matrix, vectors):
         out[r] = e
         valid[r] = ok
     return out, valid
-
-
-# --------------------------------------------------------------------------- neighbours with their energies
-
-@njit(cache=True, inline="always")
-def _moved_contacts(a, b, cells, grid, n, off, nd, types, matrix):
-    """Contact energy of the pairs that involve a monomer of ``a..b`` (at ``cells[a..b]``) in ``grid``."""
-    e = 0
-    for i in range(a, b + 1):
-        ti = types[i]
-        c = cells[i]
-        for d in range(nd):
-            j = np.int64(grid[c + off[d]]) - 1
-            if j < 0 or j >= n or j == i - 1 or j == i + 1 or j == i:
-                continue
-            if a <= j <= b and j < i:
-                continue  # a pair of two moved monomers: counted once, from the lower one
-            e += matrix[ti, types[j]]
-    return e
-
-
-@njit(cache=True)
-def neighbours_energies(dirs, vectors, ws, move_mask, out, out_e, types, matrix):
-    """:func:`hpfold._kernels.moves.neighbours_with` (distinct neighbours) with their contact energies.
-
-    The same rows in the same order; ``out_e[j]`` is the energy of row ``j`` (as
-    :func:`dirs_energy` gives it), found from the energy of ``dirs`` by recounting only the contacts of
-    the monomers the move displaces.  Returns ``(count, energy of dirs)``; count -1 when ``dirs`` is
-    not self-avoiding, -2 when ``out`` is too small.
-    """
-    T, grid, pos, nw, cand, row, table = ws
-    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = _geometry(T)
-    n = dirs.shape[0] + 1
-    m = n - 1
-    table[:] = -1
-    if not _place_chain(T, dirs, vectors, pos, grid):
-        for k in range(n):
-            if grid[pos[k]] == k + 1:
-                grid[pos[k]] = 0
-        return -1, 0
-    e0 = _moved_contacts(0, n - 1, pos, grid, n, off, nd, types, matrix)
-    doff_t = T[H_DOFF]
-    b_dir = T[H_DIROF]
-    prefix = np.empty(n, dtype=np.uint64)
-    _prefix_hashes(dirs, m, prefix)
-    count = 0
-    for mtype in range(4):
-        if not (move_mask >> mtype) & 1:
-            continue
-        nl = _n_labels(mtype, n, T)
-        for lab in range(nl):
-            status, a, b = _propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                                    nd, P, NC, wall)
-            while status < 0:
-                _recenter(T, pos, grid, n, a if mtype == _T_PIVOT else -1)
-                e0 = _moved_contacts(0, n - 1, pos, grid, n, off, nd, types, matrix)
-                status, a, b = _propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                                        nd, P, NC, wall)
-            if status == 0:
-                continue
-            lo, same = _moved_row(dirs, pos, nw, a, b, m, row, b_dir, doff_t, T)
-            if same:
-                continue
-            slot, found = _find_row(out, row, m, table, prefix, lo)
-            if found:
-                continue
-            if count >= out.shape[0]:
-                count = -2
-                break
-            table[slot] = count
-            for k in range(m):
-                out[count, k] = row[k]
-            # the energy: contacts of the moved monomers before, then with them moved (and back)
-            e_old = _moved_contacts(a, b, pos, grid, n, off, nd, types, matrix)
-            for k in range(a, b + 1):
-                grid[pos[k]] = 0
-            for k in range(a, b + 1):
-                grid[nw[k]] = k + 1
-            e_new = _moved_contacts(a, b, nw, grid, n, off, nd, types, matrix)
-            for k in range(a, b + 1):
-                grid[nw[k]] = 0
-            for k in range(a, b + 1):
-                grid[pos[k]] = k + 1
-            out_e[count] = e0 - e_old + e_new
-            count += 1
-        if count < 0:
-            break
-    for k in range(n):
-        grid[pos[k]] = 0
-    return count, e0
 
 
 # --------------------------------------------------------------------------- growing sets of states
@@ -814,7 +717,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
     """
     length = dirs2d.shape[1]
     n = length + 1
-    ws = _neighbour_workspace(n, vectors, group, max_k)
+    wsp = _energy_workspace(n, vectors, group, max_k, types, matrix)
     off, egrid, center = energy_workspace(n, vectors)
     sites = np.zeros(n, dtype=np.int64)
     buf = np.empty((max_k, length), dtype=np.int8)
@@ -853,7 +756,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
                     path[n_path, w] = key[w]
                 n_path += 1
             # the lowest neighbour of the current state
-            k, _ = neighbours_energies(cur, vectors, ws, move_mask, buf, nbe, types, matrix)
+            k, _ = _neighbours_below(cur, e_cur - 1, wsp, move_mask, buf, nbe)
             e_best = e_cur
             found = False
             for j in range(k):
@@ -893,7 +796,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
             layer_end = 1
             while layer_start < layer_end and not exit_found and complete:
                 for head in range(layer_start, layer_end):
-                    k, _ = neighbours_energies(store[head], vectors, ws, move_mask, buf, nbe, types, matrix)
+                    k, _ = _neighbours_below(store[head], e_cur, wsp, move_mask, buf, nbe)
                     for j in range(k):
                         e = nbe[j]
                         if e > e_cur or (exit_found and e > exit_e):
@@ -1006,7 +909,7 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
     """
     length = dirs_a.shape[0]
     n = length + 1
-    ws = _neighbour_workspace(n, vectors, group, max_k)
+    wsp = _energy_workspace(n, vectors, group, max_k, types, matrix)
     off, egrid, center = energy_workspace(n, vectors)
     sites = np.zeros(n, dtype=np.int64)
     buf = np.empty((max_k, length), dtype=np.int8)
@@ -1050,7 +953,7 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
             x = queue[qhead]
             qhead += 1
             sx = side[x]
-            k, _ = neighbours_energies(store[x], vectors, ws, move_mask, buf, nbe, types, matrix)
+            k, _ = _neighbours_below(store[x], _NO_LIMIT, wsp, move_mask, buf, nbe)
             for j in range(k):
                 canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
                 idx = table_lookup(table, key, shift)
