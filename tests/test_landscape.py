@@ -538,10 +538,12 @@ def test_sampled_landscape_on_a_harvard_48mer():
     assert tree.graph["n_components"] == ls.n_components
 
 
-def test_chunked_quench_equals_one_call():
-    """sampled_landscape quenches in chunks of 64 rows carrying the memo: the same as one kernel call."""
-    from hpfold._kernels import landscape as LK
+@pytest.mark.parametrize("threads,block", [(1, None), (2, 2), (2, 5), (3, 16)])
+def test_chunked_and_speculative_quench_equal_one_call(threads, block):
+    """Quenching in chunks carrying the memo, or speculatively in blocks on threads: one kernel call's result."""
+    from hpfold._kernels import quench as Q
     from hpfold._kernels.moves import max_neighbours
+    from hpfold.landscape.quench import quench_states
     from hpfold.landscape.states import KeyLayout
 
     seq, lattice = "HPHPPHHPHPPHPHHPPH", "square"
@@ -557,14 +559,15 @@ def test_chunked_quench_equals_one_call():
     args = (HP.encode(seq), HP.matrix, lat.vectors.astype(np.int64), lat.group.astype(np.int64), mask,
             int(max_neighbours(len(seq), lat.n_directions, lat.order, mask)))
     outs = [np.zeros(len(states), np.int64), np.zeros(len(states), np.int64), np.zeros(len(states), np.bool_)]
-    one = LK.quench_batch(states, *args, layout.candidates, layout.bits, layout.n_words, 5, *outs)
-    from hpfold.landscape.sampled import _quench
-
-    outs2 = [np.zeros(len(states), np.int64), np.zeros(len(states), np.int64), np.zeros(len(states), np.bool_)]
-    chunked = _quench(states, *args[:2], *args[2:], layout, 5, *outs2, False)
-    for a, b in zip(one + tuple(outs), chunked + tuple(outs2)):
+    one = Q.quench_batch(states, *args, layout.candidates, layout.bits, layout.n_words, 5, *outs)
+    q = quench_states(states, *args, layout, 5, threads=threads, block=block, progress=False)
+    for a, b in zip(one + tuple(outs), (q.dirs, q.energy, q.size, q.complete, q.minimum, q.steps, q.exact)):
         np.testing.assert_array_equal(a, b)
     assert len(one[0]) > 1 and not outs[2].all()  # several minima; the small budget truncates some plateaus
+    if threads > 1:
+        assert q.speculated > 0
+        if block == 2:
+            assert q.redone > 0  # the consecutive frames share plateaus: some speculations fail and are redone
 
 
 def test_sampled_landscape_stride():

@@ -22,7 +22,7 @@ from numba import njit
 from .moves import (H_DIROF, H_DOFF, T_PIVOT, find_row, geometry, moved_row, n_labels, neighbour_workspace,
                     place_chain, prefix_hashes, propose, recenter)
 
-__all__ = ["energy_tables", "workspace", "neighbours_below", "segment_energies"]
+__all__ = ["energy_tables", "workspace", "neighbours_below", "segment_energies", "walk_energy"]
 
 
 @njit(cache=True)
@@ -222,3 +222,19 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
     for k in range(n):
         grid[pos[k]] = 0
     return count, e0
+
+
+@njit(cache=True)
+def walk_energy(dirs, wsp):
+    """Contact energy of the walk ``dirs`` with the tables of :func:`workspace`; ``(energy, self_avoiding)``."""
+    ws, G, prefix, tables, types, vectors = wsp
+    T, grid, pos = ws[0], ws[1], ws[2]
+    off, nd = G[0], G[7]
+    mat, cell_type, active, bond_prev, bond_next, n_active = tables
+    n = dirs.shape[0] + 1
+    ok = place_chain(T, dirs, vectors, pos, grid)
+    e = _chain_energy(pos, grid, n, off, nd, mat, cell_type, active, bond_prev, bond_next, types) if ok else 0
+    for k in range(n):
+        if grid[pos[k]] == k + 1:
+            grid[pos[k]] = 0
+    return e, ok

@@ -66,7 +66,9 @@ def add_parser(sub):
                         "state of a 48-mer)")
     p.add_argument("--n-lowest", type=positive_int("--n-lowest"), default=None, help="plot only the N lowest minima")
     p.add_argument("--threads", type=positive_int("--threads"), default=None,
-                   help="numba threads (default: serial unless large)")
+                   help="numba threads for the exact landscape (default: serial unless large); Python threads "
+                        "for the quench and saddle searches of --from (default: the cores); every count gives "
+                        "the same result")
     p.add_argument("--force", action="store_true", help="enumerate even if estimated to take over 10 minutes")
     add_overwrite_argument(p)
     return p
@@ -113,7 +115,7 @@ def run_hp(args) -> int:
 
         ls = sampled_landscape(args.trajectory, lattice=args.lattice, moves=args.moves, model=args.model,
                                budget=args.budget, plateau_budget=args.plateau_budget, tighten=not args.no_tighten,
-                               max_pairs=args.max_pairs, stride=args.stride)
+                               max_pairs=args.max_pairs, stride=args.stride, threads=args.threads)
         native = ls.graph.nodes[0]["conformation"] if ls.n_minima else None
     else:
         from ..landscape.flooding import exact_landscape

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
 
-from .._interrupt import deferred_interrupt
 from .._kernels import landscape as K
 from ..lattice import encode_directions, get_lattice
 from ..sequence import get_model, parse_sequence
+from .quench import default_threads, quench_states
 from .states import KeyLayout, moves_label, native_overlaps, parse_moves
 
 __all__ = ["SampledLandscape", "sampled_landscape", "positions_to_directions"]
@@ -159,7 +159,7 @@ def positions_to_directions(positions, lattice) -> np.ndarray:
 
 def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=None, *, budget=2000,
                       plateau_budget=1000, tighten=True, max_pairs=None, stride=1,
-                      progress=None) -> SampledLandscape:
+                      progress=None, threads=None) -> SampledLandscape:
     """Minima graph of a trajectory: quench every frame, connect consecutive minima, tighten saddles.
 
     Parameters
@@ -188,6 +188,9 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
         trajectories first; barriers from thinned frames are looser upper bounds.
     progress : bool, optional
         tqdm bar over the quench on stderr (default: when stderr is a terminal; after 2 s).
+    threads : int, optional
+        Python threads for the quench and the saddle searches (default: numba's thread count, at
+        most the cores).  Every thread count gives the same landscape.
 
     Returns
     -------
@@ -253,13 +256,13 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
         raise ValueError(f"positions: frame {divmod(bad, f_count)} (replica, frame) is not self-avoiding")
     u = len(states)
     log.info("sampled landscape: %d frames, %d distinct states; quenching", r_count * f_count, u)
-    steps = np.zeros(u, dtype=np.int64)
-    quench_exact = np.zeros(u, dtype=np.bool_)
-    found = np.zeros(u, dtype=np.int64)
     max_k = _max_neighbours(lat, n, mask)
-    min_dirs, min_e, min_size, min_complete = _quench(states, types, mdl.matrix, vectors, group, mask, max_k,
-                                                      layout, int(plateau_budget), found, steps, quench_exact,
-                                                      progress)
+    threads = default_threads() if threads is None else max(1, int(threads))
+    q = quench_states(states, types, mdl.matrix, vectors, group, mask, max_k, layout, int(plateau_budget),
+                      threads=threads, progress=progress)
+    min_dirs, min_e, min_size, min_complete, found = q.dirs, q.energy, q.size, q.complete, q.minimum
+    log.info("sampled landscape: quenched on %d thread(s) (%d rows speculated, %d redone)", threads, q.speculated,
+             q.redone)
     # number the minima by (energy, canonical string); truncated plateaus may repeat a representative
     mkeys = layout.pack(min_dirs)
     order = np.lexsort([mkeys[:, w] for w in reversed(range(layout.n_words))] + [min_e])
@@ -284,41 +287,12 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
                    visits=int(visits[m]))
     _add_transitions(g, frame_state, frame_min, energies, states, vectors, group, mask, max_k, layout)
     if tighten and g.number_of_edges():
-        _tighten(g, min_dirs[heads], types, mdl.matrix, vectors, group, mask, max_k, layout, int(budget), max_pairs)
+        _tighten(g, min_dirs[heads], types, mdl.matrix, vectors, group, mask, max_k, layout, int(budget), max_pairs,
+                 threads)
     seconds = time.perf_counter() - t0
     log.info("sampled landscape: %d minima, %d edges in %.2f s", g.number_of_nodes(), g.number_of_edges(), seconds)
     return SampledLandscape(seq, lat.name, mdl.name, moves_label(mask), g, frame_min, frame_energy, int(u), seconds,
-                            quench_exact[frame_state])
-
-
-def _quench(states, types, matrix, vectors, group, mask, max_k, layout, plateau_budget, found, steps, exact,
-            progress):
-    """Quench every row of ``states`` in chunks (one memo carried through), with an optional tqdm bar."""
-    if progress is None:
-        progress = sys.stderr.isatty()
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(states), unit="state", desc="quench", delay=2.0, file=sys.stderr, leave=False)
-    memo, memo_shift, min_dirs, min_e, min_size, min_complete = K.quench_state(states.shape[1], layout.n_words)
-    memo_count = n_min = 0
-    chunk = 64
-    try:
-        with deferred_interrupt() as check_interrupt:
-            for r0 in range(0, len(states), chunk):
-                r1 = min(r0 + chunk, len(states))
-                memo, memo_shift, memo_count, min_dirs, min_e, min_size, min_complete, n_min = K.quench_rows(
-                    states, r0, r1, types, matrix, vectors, group, mask, max_k, layout.candidates, layout.bits,
-                    layout.n_words, plateau_budget, found, steps, exact, memo, memo_shift, memo_count, min_dirs,
-                    min_e, min_size, min_complete, n_min)
-                if bar is not None:
-                    bar.update(r1 - r0)
-                check_interrupt()
-    finally:
-        if bar is not None:
-            bar.close()
-    return min_dirs[:n_min].copy(), min_e[:n_min].copy(), min_size[:n_min].copy(), min_complete[:n_min].copy()
+                            q.exact[frame_state])
 
 
 def _read_source(source, sequence, lattice, model, moves):
@@ -379,14 +353,24 @@ def _add_transitions(g, frame_state, frame_min, energies, states, vectors, group
                        source="trajectory")
 
 
-def _tighten(g, reps, types, matrix, vectors, group, mask, max_k, layout, budget, max_pairs):
+def _tighten(g, reps, types, matrix, vectors, group, mask, max_k, layout, budget, max_pairs, threads=1):
+    """Bounded saddle searches on the edges (independent: run on ``threads`` Python threads)."""
     edges = sorted(g.edges(data=True), key=lambda e: (-e[2]["count"], e[0], e[1]))
     if max_pairs is not None:
         edges = edges[:int(max_pairs)]
-    for x, y, d in edges:
+
+    def search(edge):
+        x, y, d = edge
         cap = d["saddle"] - 1 if d["verified"] else 10 ** 12
-        status, level, visited = K.connect_pair(reps[x], reps[y], cap, budget, types, matrix, vectors, group, mask,
-                                                max_k, layout.candidates, layout.bits, layout.n_words)
+        return K.connect_pair(reps[x], reps[y], cap, budget, types, matrix, vectors, group, mask, max_k,
+                              layout.candidates, layout.bits, layout.n_words)
+
+    if threads > 1 and len(edges) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            found = list(pool.map(search, edges))
+    else:
+        found = [search(e) for e in edges]
+    for (x, y, d), (status, level, visited) in zip(edges, found):
         level = int(level)
         d["searched"] = int(visited)
         if status == _JOINED:

@@ -1,0 +1,409 @@
+"""Quench kernels: steepest descent of sampled states to their local minima, serial or speculative.
+
+A quench follows the flooding's gradient rule (lowest neighbour, ties by the
+smallest canonical key; plateaus walked breadth first to the nearest layer with
+lower neighbours) and remembers every state it settles in a memo table, so that
+later rows stop as soon as they meet one.
+
+The memo has two levels: ``base``, read only, and ``memo``, read and written.  A
+serial quench passes an empty ``base``.  A *speculative* quench of a block of
+rows passes the shared memo as ``base`` and a fresh ``memo``, and logs every key
+it looked up without finding (its misses) and every entry it stored.  Blocks run
+at once on threads; :func:`merge_speculation` then takes them in row order: a
+row's result is the serial one exactly when none of its misses was stored by the
+rows before it (every lookup then returned what the serial run would have), so
+its entries are merged; from the first row that fails, the rest of its block is
+quenched again serially.  The result is the serial result, whatever the number
+of threads or blocks.
+"""
+import numpy as np
+from numba import njit
+
+from .landscape import _hash, canonical_key, key_less, set_clear, set_insert, table_lookup, unpack_into
+from .neighbour_energy import neighbours_below, walk_energy, workspace
+
+__all__ = ["quench_state", "quench_rows", "quench_batch", "merge_speculation", "empty_table"]
+
+# columns of ``row_ends``: where each row's misses, stored entries and minima end
+_MISS, _PUT, _MIN = 0, 1, 2
+
+
+@njit(cache=True)
+def empty_table(n_words, capacity=1024):
+    """An empty memo table (``capacity`` a power of two): ``(table, shift)``."""
+    return np.zeros((capacity, n_words + 1), dtype=np.uint64), 64 - int(np.log2(capacity))
+
+
+@njit(cache=True)
+def quench_state(length, n_words):
+    """Empty memo and minima arrays for :func:`quench_rows`: ``(memo, memo_shift, dirs, energy, size, complete)``."""
+    memo, shift = empty_table(n_words)
+    return (memo, shift, np.zeros((16, length), dtype=np.int8), np.zeros(16, dtype=np.int64),
+            np.zeros(16, dtype=np.int64), np.zeros(16, dtype=np.bool_))
+
+
+@njit(cache=True)
+def _memo_put(table, shift, count, key, value):
+    """Store ``key -> value`` (value >= 0) unless present, doubling the table above half load.
+
+    Returns ``(table, shift, count)``.
+    """
+    if 2 * (count + 1) > table.shape[0]:
+        cap = table.shape[0] * 2
+        shift -= 1
+        bigger = np.zeros((cap, table.shape[1]), dtype=np.uint64)
+        n_words = table.shape[1] - 1
+        for h in range(table.shape[0]):
+            if table[h, 0] != 0:
+                g = _hash(table[h, 1:], n_words, shift)
+                while bigger[g, 0] != 0:
+                    g = (g + 1) & (cap - 1)
+                for w in range(table.shape[1]):
+                    bigger[g, w] = table[h, w]
+        table = bigger
+    n_words = table.shape[1] - 1
+    cap_mask = table.shape[0] - 1
+    h = _hash(key, n_words, shift)
+    while table[h, 0] != 0:
+        same = True
+        for w in range(n_words):
+            if table[h, w + 1] != key[w]:
+                same = False
+                break
+        if same:
+            return table, shift, count
+        h = (h + 1) & cap_mask
+    table[h, 0] = np.uint64(value + 1)
+    for w in range(n_words):
+        table[h, w + 1] = key[w]
+    return table, shift, count + 1
+
+
+@njit(cache=True, inline="always")
+def _grow_rows(a, n):
+    """``a`` with room for row ``n`` (doubled when full)."""
+    if n < a.shape[0]:
+        return a
+    bigger = np.zeros((2 * a.shape[0], a.shape[1]), dtype=a.dtype)
+    bigger[:n] = a[:n]
+    return bigger
+
+
+@njit(cache=True)
+def _recall(base, base_shift, memo, memo_shift, key, log):
+    """Memo value of ``key`` (-1 if absent); a miss is appended to ``log = (on, misses, n)``.
+
+    Returns ``(value, misses, n)``.
+    """
+    on, misses, n_miss = log
+    hit = table_lookup(base, key, base_shift)
+    if hit < 0:
+        hit = table_lookup(memo, key, memo_shift)
+    if hit < 0 and on:
+        misses = _grow_rows(misses, n_miss)
+        for w in range(key.shape[0]):
+            misses[n_miss, w] = key[w]
+        n_miss += 1
+    return hit, misses, n_miss
+
+
+@njit(cache=True)
+def _remember(memo, memo_shift, memo_count, key, value, on, puts, n_put):
+    """:func:`_memo_put`, logging the entry when ``on``.  Returns ``(memo, shift, count, puts, n_put)``."""
+    memo, memo_shift, memo_count = _memo_put(memo, memo_shift, memo_count, key, value)
+    if on:
+        puts = _grow_rows(puts, n_put)
+        n_words = key.shape[0]
+        for w in range(n_words):
+            puts[n_put, w] = key[w]
+        puts[n_put, n_words] = np.uint64(value)
+        n_put += 1
+    return memo, memo_shift, memo_count, puts, n_put
+
+
+@njit(cache=True)
+def _add_minimum(min_dirs, min_energy, min_size, min_complete, n_min, key, bits, energy, size, complete):
+    """Append a minimum (its canonical key unpacked), growing the arrays.  Returns them and the new count."""
+    length = min_dirs.shape[1]
+    if n_min == min_energy.shape[0]:
+        grow = 2 * n_min
+        d2 = np.zeros((grow, length), dtype=np.int8)
+        e2 = np.zeros(grow, dtype=np.int64)
+        s2 = np.zeros(grow, dtype=np.int64)
+        c2 = np.zeros(grow, dtype=np.bool_)
+        d2[:n_min] = min_dirs
+        e2[:n_min] = min_energy
+        s2[:n_min] = min_size
+        c2[:n_min] = min_complete
+        min_dirs, min_energy, min_size, min_complete = d2, e2, s2, c2
+    unpack_into(key, bits, length, min_dirs[n_min])
+    min_energy[n_min] = energy
+    min_size[n_min] = size
+    min_complete[n_min] = complete
+    return min_dirs, min_energy, min_size, min_complete, n_min + 1
+
+
+@njit(cache=True)
+def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
+                  store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, log):
+    """Breadth-first walk of the plateau of ``store[0]`` (energy ``e_cur``) to its first layer with exits.
+
+    Returns ``(exit_found, exit_e, complete, joined, fallback, n_store, rep, misses, n_miss)``: the
+    best exit is left in ``best``, the states walked in ``store[:n_store]`` (``rep`` the smallest
+    canonical key), ``joined`` a minimum of this energy met in the memo (-1), ``fallback`` another
+    minimum met (-1); ``table`` is left empty.
+    """
+    on, misses, n_miss = log
+    length = store.shape[1]
+    n_used = 0
+    n_store = 1
+    canonical_key(store[0], group, candidates, bits, n_words, tmp, key)
+    _, _, n_used = set_insert(table, key, shift, 0, used, n_used)
+    for w in range(n_words):
+        best_key[w] = key[w]  # smallest member so far
+    rep = 0
+    exit_found = False
+    exit_e = e_cur
+    complete = True
+    joined = -1
+    fallback = -1
+    layer_start = 0
+    layer_end = 1
+    while layer_start < layer_end and not exit_found and complete:
+        for head in range(layer_start, layer_end):
+            k, _ = neighbours_below(store[head], exit_e if exit_found else e_cur, wsp, move_mask, buf, nbe)
+            for j in range(k):
+                e = nbe[j]
+                if exit_found and e > exit_e:
+                    continue
+                canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
+                if e < e_cur:
+                    if not exit_found or e < exit_e or key_less(key, exit_key):
+                        exit_found = True
+                        exit_e = e
+                        for w in range(n_words):
+                            exit_key[w] = key[w]
+                        for i in range(length):
+                            best[i] = buf[j, i]
+                    continue
+                if exit_found:
+                    continue  # this layer has an exit: the next layer is not needed
+                if table_lookup(table, key, shift) >= 0:
+                    continue  # walked already (its memo entry, if any, was looked at then)
+                hit, misses, n_miss = _recall(base, base_shift, memo, memo_shift, key, (on, misses, n_miss))
+                if hit >= 0:
+                    if min_energy[hit // 2] == e_cur:
+                        joined = hit // 2  # the plateau of a minimum already walked (in part)
+                        complete = False
+                        break
+                    if fallback < 0:
+                        fallback = hit // 2
+                if n_store >= budget:
+                    complete = False  # out of budget: stop the walk here
+                    break
+                _, inserted, n_used = set_insert(table, key, shift, n_store, used, n_used)
+                if inserted:
+                    for i in range(length):
+                        store[n_store, i] = buf[j, i]
+                    if key_less(key, best_key):
+                        for w in range(n_words):
+                            best_key[w] = key[w]
+                        rep = n_store
+                    n_store += 1
+            if not complete:
+                break
+        layer_start = layer_end
+        layer_end = n_store
+    set_clear(table, used, n_used)
+    return exit_found, exit_e, complete, joined, fallback, n_store, rep, misses, n_miss
+
+
+@njit(cache=True, nogil=True)
+def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k, candidates, bits, n_words, budget,
+                out_minimum, out_steps, out_exact, memo, memo_shift, memo_count, min_dirs, min_energy, min_size,
+                min_complete, n_min, base, base_shift, speculate, misses, puts, row_ends):
+    """Steepest descent of rows ``r0:r1`` of ``dirs2d`` to their local minima, with the flooding's tie-break.
+
+    From a state with lower neighbours the descent moves to the lowest one (ties: smallest canonical
+    key).  A state without lower neighbour is on a plateau: it is walked breadth first (at most
+    ``budget`` states) up to the first layer whose states have lower neighbours, and the descent
+    continues from the lowest of those neighbours (ties: smallest key); when the whole plateau has
+    none it is a minimum, represented by its smallest canonical key.  When a walk reaches the budget
+    it stops: the descent leaves by the best exit found so far, or joins the minimum of an already
+    walked state of the plateau, or the part walked is taken as a minimum (flagged incomplete).
+    Results are remembered for every state on a descent path and every state walked on a plateau
+    that ended the descent, so later rows reaching them stop at once; a walk that meets a state of
+    a minimum of its own energy joins that minimum (the two plateaus are one).
+
+    The memo (``memo`` over the read-only ``base``, see the module notes) and the minima found so
+    far are carried from call to call (start from :func:`quench_state` and :func:`empty_table`), so
+    quenching rows in chunks gives the result of one call over all rows.  Writes ``out_minimum[r]``
+    (index into the minima), the number of descent steps, and whether every plateau crossed was
+    walked completely (then the minimum is the row's exact gradient basin).  With ``speculate``,
+    misses and stored entries are logged (``misses``, ``puts``: uint64 [*, n_words (+1)]) and
+    ``row_ends[r - r0]`` = where row r's misses, entries and minima end.
+
+    Returns ``(memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min,
+    misses, puts)``; the first ``n_min`` rows of the minima arrays are valid.
+
+    Notes
+    -----
+    Cost: one neighbour generation (:func:`hpfold._kernels.neighbour_energy.neighbours_below`) per
+    descent step and per plateau state expanded, at most ``budget`` states per plateau walk.
+    """
+    length = dirs2d.shape[1]
+    n = length + 1
+    wsp = workspace(n, vectors, group, max_k, types, matrix)
+    buf = np.empty((max_k, length), dtype=np.int8)
+    nbe = np.empty(max_k, dtype=np.int64)  # energies of the neighbours in ``buf``
+    key = np.zeros(n_words, dtype=np.uint64)
+    tmp = np.zeros(n_words, dtype=np.uint64)
+    best_key = np.zeros(n_words, dtype=np.uint64)
+    exit_key = np.zeros(n_words, dtype=np.uint64)
+    cur = np.empty(length, dtype=np.int8)
+    best = np.empty(length, dtype=np.int8)
+    cap = 4
+    while cap < 2 * budget + 2:
+        cap *= 2
+    shift = 64 - int(np.log2(cap))
+    table = np.zeros((cap, n_words + 1), dtype=np.uint64)
+    used = np.zeros(cap, dtype=np.int64)
+    store = np.empty((budget, length), dtype=np.int8)
+    path = np.zeros((n * vectors.shape[0] + 4, n_words), dtype=np.uint64)
+    n_miss = 0
+    n_put = 0
+    for r in range(r0, r1):
+        for i in range(length):
+            cur[i] = dirs2d[r, i]
+        steps = 0
+        exact = True
+        n_path = 0
+        result = -1
+        e_cur, _ = walk_energy(cur, wsp)
+        while True:
+            canonical_key(cur, group, candidates, bits, n_words, tmp, key)
+            hit, misses, n_miss = _recall(base, base_shift, memo, memo_shift, key, (speculate, misses, n_miss))
+            if hit >= 0:
+                result = hit // 2
+                exact = exact and (hit % 2 == 1)
+                break
+            if n_path < path.shape[0]:
+                for w in range(n_words):
+                    path[n_path, w] = key[w]
+                n_path += 1
+            # the lowest neighbour of the current state
+            k, _ = neighbours_below(cur, e_cur - 1, wsp, move_mask, buf, nbe)
+            e_best = e_cur
+            found = False
+            for j in range(k):
+                e = nbe[j]
+                if found and e > e_best:
+                    continue
+                canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
+                if not found or e < e_best or key_less(key, best_key):
+                    found = True
+                    e_best = e
+                    for w in range(n_words):
+                        best_key[w] = key[w]
+                    for i in range(length):
+                        best[i] = buf[j, i]
+            if found:
+                for i in range(length):
+                    cur[i] = best[i]
+                e_cur = e_best
+                steps += 1
+                continue
+            # a plateau: walk it breadth first, layer by layer, until a layer has lower neighbours
+            for i in range(length):
+                store[0, i] = cur[i]
+            exit_found, exit_e, complete, joined, fallback, n_store, rep, misses, n_miss = _walk_plateau(
+                e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
+                store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy,
+                (speculate, misses, n_miss))
+            if not complete:
+                exact = False
+            if joined >= 0 or (not exit_found and not complete and fallback >= 0):
+                result = joined if joined >= 0 else fallback
+                for q in range(n_store):
+                    canonical_key(store[q], group, candidates, bits, n_words, tmp, key)
+                    memo, memo_shift, memo_count, puts, n_put = _remember(memo, memo_shift, memo_count, key,
+                                                                          2 * result, speculate, puts, n_put)
+                break
+            if exit_found:
+                for i in range(length):
+                    cur[i] = best[i]
+                e_cur = exit_e
+                steps += 1
+                continue
+            # a minimum: record it and remember every state of its plateau
+            canonical_key(store[rep], group, candidates, bits, n_words, tmp, key)
+            min_dirs, min_energy, min_size, min_complete, n_min = _add_minimum(
+                min_dirs, min_energy, min_size, min_complete, n_min, key, bits, e_cur, n_store, complete)
+            result = n_min - 1
+            for q in range(n_store):
+                canonical_key(store[q], group, candidates, bits, n_words, tmp, key)
+                memo, memo_shift, memo_count, puts, n_put = _remember(memo, memo_shift, memo_count, key,
+                                                                      2 * result + (1 if complete else 0),
+                                                                      speculate, puts, n_put)
+            break
+        for q in range(n_path):
+            memo, memo_shift, memo_count, puts, n_put = _remember(memo, memo_shift, memo_count, path[q],
+                                                                  2 * result + (1 if exact else 0),
+                                                                  speculate, puts, n_put)
+        out_minimum[r] = result
+        out_steps[r] = steps
+        out_exact[r] = exact
+        if speculate:
+            row_ends[r - r0, _MISS] = n_miss
+            row_ends[r - r0, _PUT] = n_put
+            row_ends[r - r0, _MIN] = n_min
+    return memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min, misses, puts
+
+
+@njit(cache=True)
+def merge_speculation(memo, memo_shift, memo_count, misses, puts, row_ends, n_rows, n0, first_new):
+    """Merge a speculative block's rows into the memo, in order, up to the first row that was not exact.
+
+    Row r is exact when none of its misses is in ``memo`` yet (the rows merged before it stored
+    none of them).  Its entries are then stored, with minima ``>= n0`` (found in the block)
+    renumbered from ``first_new``.  Returns ``(memo, memo_shift, memo_count, rows merged)``.
+    """
+    n_words = misses.shape[1]
+    m0 = 0
+    p0 = 0
+    for r in range(n_rows):
+        m1 = row_ends[r, _MISS]
+        p1 = row_ends[r, _PUT]
+        for q in range(m0, m1):
+            if table_lookup(memo, misses[q], memo_shift) >= 0:
+                return memo, memo_shift, memo_count, r
+        for q in range(p0, p1):
+            value = np.int64(puts[q, n_words])
+            result = value // 2
+            if result >= n0:
+                result += first_new - n0
+            memo, memo_shift, memo_count = _memo_put(memo, memo_shift, memo_count, puts[q, :n_words],
+                                                     2 * result + value % 2)
+        m0 = m1
+        p0 = p1
+    return memo, memo_shift, memo_count, n_rows
+
+
+@njit(cache=True)
+def quench_batch(dirs2d, types, matrix, vectors, group, move_mask, max_k, candidates, bits, n_words, budget,
+                 out_minimum, out_steps, out_exact):
+    """Steepest descent of every row of ``dirs2d`` to its local minimum, with the flooding's tie-break.
+
+    One serial call of :func:`quench_rows` over all rows with a fresh memo; see there.  Returns
+    ``(directions, energy, plateau size, complete)`` of the minima found.
+    """
+    memo, memo_shift, min_dirs, min_energy, min_size, min_complete = quench_state(dirs2d.shape[1], n_words)
+    base, base_shift = empty_table(n_words, 4)
+    logs = np.zeros((1, n_words), dtype=np.uint64)
+    puts = np.zeros((1, n_words + 1), dtype=np.uint64)
+    ends = np.zeros((1, 3), dtype=np.int64)
+    res = quench_rows(dirs2d, 0, dirs2d.shape[0], types, matrix, vectors, group, move_mask, max_k, candidates, bits,
+                      n_words, budget, out_minimum, out_steps, out_exact, memo, memo_shift, 0, min_dirs, min_energy,
+                      min_size, min_complete, 0, base, base_shift, False, logs, puts, ends)
+    min_dirs, min_energy, min_size, min_complete, n_min = res[3], res[4], res[5], res[6], res[7]
+    return min_dirs[:n_min].copy(), min_energy[:n_min].copy(), min_size[:n_min].copy(), min_complete[:n_min].copy()
