@@ -7,25 +7,26 @@ later rows stop as soon as they meet one.
 
 The memo has two levels: ``base``, read only, and ``memo``, read and written.  A
 serial quench passes an empty ``base``.  A *speculative* quench of a block of
-rows passes the shared memo as ``base`` and a fresh ``memo``, and logs every key
-it looked up without finding (its misses) and every entry it stored.  Blocks run
-at once on threads; :func:`merge_speculation` then takes them in row order: a
-row's result is the serial one exactly when none of its misses was stored by the
-rows before it (every lookup then returned what the serial run would have), so
-its entries are merged; from the first row that fails, the rest of its block is
-quenched again serially.  The result is the serial result, whatever the number
-of threads or blocks.
+rows passes the shared memo as ``base`` and a fresh ``memo``, and logs every
+lookup with the value it returned (its reads) and every entry it stored.  Blocks
+run at once on threads; :func:`merge_block` then takes their rows in order.  A
+row is a deterministic function of its input and of the values its lookups
+returned, so when every logged lookup returns the same value (minima
+renumbered) in the memo the serial run would have had at that row, the row's
+result *is* the serial one and its entries and minimum are merged; any other
+row is quenched again serially on the spot.  The result is the serial result,
+whatever the number of threads or blocks.
 """
 import numpy as np
 from numba import njit
 
-from .landscape import _hash, canonical_key, key_less, set_clear, set_insert, table_lookup, unpack_into
+from .landscape import _hash, canonical_key, key_less, pack_into, set_clear, set_insert, table_lookup, unpack_into
 from .neighbour_energy import neighbours_below, walk_energy, workspace
 
-__all__ = ["quench_state", "quench_rows", "quench_batch", "merge_speculation", "empty_table"]
+__all__ = ["quench_state", "quench_rows", "quench_batch", "merge_block", "empty_table"]
 
-# columns of ``row_ends``: where each row's misses, stored entries and minima end
-_MISS, _PUT, _MIN = 0, 1, 2
+# columns of ``row_ends``: where each row's reads, stored entries and minima end
+_READ, _PUT, _MIN = 0, 1, 2
 
 
 @njit(cache=True)
@@ -91,20 +92,22 @@ def _grow_rows(a, n):
 
 @njit(cache=True)
 def _recall(base, base_shift, memo, memo_shift, key, log):
-    """Memo value of ``key`` (-1 if absent); a miss is appended to ``log = (on, misses, n)``.
+    """Memo value of ``key`` (-1 if absent); with ``log = (on, reads, n)`` on, the lookup is appended.
 
-    Returns ``(value, misses, n)``.
+    A logged read is the key and the value returned.  Returns ``(value, reads, n)``.
     """
-    on, misses, n_miss = log
+    on, reads, n_read = log
     hit = table_lookup(base, key, base_shift)
     if hit < 0:
         hit = table_lookup(memo, key, memo_shift)
-    if hit < 0 and on:
-        misses = _grow_rows(misses, n_miss)
-        for w in range(key.shape[0]):
-            misses[n_miss, w] = key[w]
-        n_miss += 1
-    return hit, misses, n_miss
+    if on:
+        reads = _grow_rows(reads, n_read)
+        n_words = key.shape[0]
+        for w in range(n_words):
+            reads[n_read, w] = key[w]
+        reads[n_read, n_words] = np.uint64(hit + 1)
+        n_read += 1
+    return hit, reads, n_read
 
 
 @njit(cache=True)
@@ -148,12 +151,12 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
                   store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, log):
     """Breadth-first walk of the plateau of ``store[0]`` (energy ``e_cur``) to its first layer with exits.
 
-    Returns ``(exit_found, exit_e, complete, joined, fallback, n_store, rep, misses, n_miss)``: the
+    Returns ``(exit_found, exit_e, complete, joined, fallback, n_store, rep, reads, n_read)``: the
     best exit is left in ``best``, the states walked in ``store[:n_store]`` (``rep`` the smallest
     canonical key), ``joined`` a minimum of this energy met in the memo (-1), ``fallback`` another
     minimum met (-1); ``table`` is left empty.
     """
-    on, misses, n_miss = log
+    on, reads, n_read = log
     length = store.shape[1]
     n_used = 0
     n_store = 1
@@ -190,7 +193,7 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
                     continue  # this layer has an exit: the next layer is not needed
                 if table_lookup(table, key, shift) >= 0:
                     continue  # walked already (its memo entry, if any, was looked at then)
-                hit, misses, n_miss = _recall(base, base_shift, memo, memo_shift, key, (on, misses, n_miss))
+                hit, reads, n_read = _recall(base, base_shift, memo, memo_shift, key, (on, reads, n_read))
                 if hit >= 0:
                     if min_energy[hit // 2] == e_cur:
                         joined = hit // 2  # the plateau of a minimum already walked (in part)
@@ -215,13 +218,13 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
         layer_start = layer_end
         layer_end = n_store
     set_clear(table, used, n_used)
-    return exit_found, exit_e, complete, joined, fallback, n_store, rep, misses, n_miss
+    return exit_found, exit_e, complete, joined, fallback, n_store, rep, reads, n_read
 
 
 @njit(cache=True, nogil=True)
 def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k, candidates, bits, n_words, budget,
                 out_minimum, out_steps, out_exact, memo, memo_shift, memo_count, min_dirs, min_energy, min_size,
-                min_complete, n_min, base, base_shift, speculate, misses, puts, row_ends):
+                min_complete, n_min, base, base_shift, speculate, reads, puts, row_ends):
     """Steepest descent of rows ``r0:r1`` of ``dirs2d`` to their local minima, with the flooding's tie-break.
 
     From a state with lower neighbours the descent moves to the lowest one (ties: smallest canonical
@@ -240,11 +243,12 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
     quenching rows in chunks gives the result of one call over all rows.  Writes ``out_minimum[r]``
     (index into the minima), the number of descent steps, and whether every plateau crossed was
     walked completely (then the minimum is the row's exact gradient basin).  With ``speculate``,
-    misses and stored entries are logged (``misses``, ``puts``: uint64 [*, n_words (+1)]) and
-    ``row_ends[r - r0]`` = where row r's misses, entries and minima end.
+    lookups and stored entries are logged (``reads``, ``puts``: uint64 [*, n_words + 1], the key
+    and the value + 1, resp. the value) and ``row_ends[r - r0]`` = where row r's reads, entries and
+    minima end.
 
     Returns ``(memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min,
-    misses, puts)``; the first ``n_min`` rows of the minima arrays are valid.
+    reads, puts)``; the first ``n_min`` rows of the minima arrays are valid.
 
     Notes
     -----
@@ -270,7 +274,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
     used = np.zeros(cap, dtype=np.int64)
     store = np.empty((budget, length), dtype=np.int8)
     path = np.zeros((n * vectors.shape[0] + 4, n_words), dtype=np.uint64)
-    n_miss = 0
+    n_read = 0
     n_put = 0
     for r in range(r0, r1):
         for i in range(length):
@@ -282,7 +286,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
         e_cur, _ = walk_energy(cur, wsp)
         while True:
             canonical_key(cur, group, candidates, bits, n_words, tmp, key)
-            hit, misses, n_miss = _recall(base, base_shift, memo, memo_shift, key, (speculate, misses, n_miss))
+            hit, reads, n_read = _recall(base, base_shift, memo, memo_shift, key, (speculate, reads, n_read))
             if hit >= 0:
                 result = hit // 2
                 exact = exact and (hit % 2 == 1)
@@ -316,10 +320,10 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
             # a plateau: walk it breadth first, layer by layer, until a layer has lower neighbours
             for i in range(length):
                 store[0, i] = cur[i]
-            exit_found, exit_e, complete, joined, fallback, n_store, rep, misses, n_miss = _walk_plateau(
+            exit_found, exit_e, complete, joined, fallback, n_store, rep, reads, n_read = _walk_plateau(
                 e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
                 store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy,
-                (speculate, misses, n_miss))
+                (speculate, reads, n_read))
             if not complete:
                 exact = False
             if joined >= 0 or (not exit_found and not complete and fallback >= 0):
@@ -354,39 +358,81 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
         out_steps[r] = steps
         out_exact[r] = exact
         if speculate:
-            row_ends[r - r0, _MISS] = n_miss
+            row_ends[r - r0, _READ] = n_read
             row_ends[r - r0, _PUT] = n_put
             row_ends[r - r0, _MIN] = n_min
-    return memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min, misses, puts
+    return memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min, reads, puts
+
+
+@njit(cache=True, inline="always")
+def _renumber(value, n0, local_map):
+    """A memo value of a speculative block in the merged numbering (-2: its minimum has none)."""
+    if value < 0:
+        return value
+    result = value // 2
+    if result >= n0:
+        result = local_map[result - n0]
+        if result < 0:
+            return -2
+    return 2 * result + value % 2
 
 
 @njit(cache=True)
-def merge_speculation(memo, memo_shift, memo_count, misses, puts, row_ends, n_rows, n0, first_new):
-    """Merge a speculative block's rows into the memo, in order, up to the first row that was not exact.
+def merge_block(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k, candidates, bits, n_words, budget,
+                out_minimum, out_steps, out_exact, memo, memo_shift, memo_count, min_dirs, min_energy, min_size,
+                min_complete, n_min, reads, puts, row_ends, spec_dirs, spec_energy, spec_size, spec_complete, n0):
+    """Merge the speculative quench of rows ``r0:r1`` into the serial memo and minima, row by row.
 
-    Row r is exact when none of its misses is in ``memo`` yet (the rows merged before it stored
-    none of them).  Its entries are then stored, with minima ``>= n0`` (found in the block)
-    renumbered from ``first_new``.  Returns ``(memo, memo_shift, memo_count, rows merged)``.
+    A row whose logged lookups all return, in ``memo`` now, the value they returned in the block
+    (block minima renumbered) is the serial result: its entries and new minimum are merged and its
+    outputs renumbered.  Any other row is quenched again here with :func:`quench_rows`.  The
+    ``spec_*`` arrays are the block's minima (``n0`` of them were there before the block).
+
+    Returns ``(memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min,
+    rows redone)``.
     """
-    n_words = misses.shape[1]
-    m0 = 0
+    local_map = np.full(spec_energy.shape[0], -1, dtype=np.int64)
+    base, base_shift = empty_table(n_words, 4)
+    no_reads = np.zeros((1, n_words + 1), dtype=np.uint64)
+    no_puts = np.zeros((1, n_words + 1), dtype=np.uint64)
+    no_ends = np.zeros((1, 3), dtype=np.int64)
+    q0 = 0
     p0 = 0
-    for r in range(n_rows):
-        m1 = row_ends[r, _MISS]
-        p1 = row_ends[r, _PUT]
-        for q in range(m0, m1):
-            if table_lookup(memo, misses[q], memo_shift) >= 0:
-                return memo, memo_shift, memo_count, r
-        for q in range(p0, p1):
-            value = np.int64(puts[q, n_words])
-            result = value // 2
-            if result >= n0:
-                result += first_new - n0
-            memo, memo_shift, memo_count = _memo_put(memo, memo_shift, memo_count, puts[q, :n_words],
-                                                     2 * result + value % 2)
-        m0 = m1
+    m0 = n0
+    redone = 0
+    for r in range(r0, r1):
+        q1 = row_ends[r - r0, _READ]
+        p1 = row_ends[r - r0, _PUT]
+        m1 = row_ends[r - r0, _MIN]
+        same = True
+        for q in range(q0, q1):
+            seen = _renumber(np.int64(reads[q, n_words]) - 1, n0, local_map)
+            if seen == -2 or table_lookup(memo, reads[q], memo_shift) != seen:
+                same = False
+                break
+        if same:
+            for j in range(m0, m1):  # the row's new minimum (at most one)
+                local_map[j - n0] = n_min
+                key = np.zeros(n_words, dtype=np.uint64)
+                pack_into(spec_dirs[j], bits, n_words, key)
+                min_dirs, min_energy, min_size, min_complete, n_min = _add_minimum(
+                    min_dirs, min_energy, min_size, min_complete, n_min, key, bits, spec_energy[j], spec_size[j],
+                    spec_complete[j])
+            for q in range(p0, p1):
+                memo, memo_shift, memo_count = _memo_put(memo, memo_shift, memo_count, puts[q, :n_words],
+                                                         _renumber(np.int64(puts[q, n_words]), n0, local_map))
+            out_minimum[r] = _renumber(2 * out_minimum[r], n0, local_map) // 2
+        else:
+            redone += 1
+            res = quench_rows(dirs2d, r, r + 1, types, matrix, vectors, group, move_mask, max_k, candidates, bits,
+                              n_words, budget, out_minimum, out_steps, out_exact, memo, memo_shift, memo_count,
+                              min_dirs, min_energy, min_size, min_complete, n_min, base, base_shift, False, no_reads,
+                              no_puts, no_ends)
+            memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min = res[:8]
+        q0 = q1
         p0 = p1
-    return memo, memo_shift, memo_count, n_rows
+        m0 = m1
+    return memo, memo_shift, memo_count, min_dirs, min_energy, min_size, min_complete, n_min, redone
 
 
 @njit(cache=True)

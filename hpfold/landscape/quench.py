@@ -71,40 +71,20 @@ class _Driver:
         ends = np.zeros((r1 - r0, 3), np.int64)
         res = Q.quench_rows(self.states, r0, r1, *self.common, memo, shift, 0, *(a.copy() for a in self.minima),
                             self.n_min, self.memo[0], self.memo[1], True,
-                            np.zeros((256, self.n_words), np.uint64), np.zeros((256, self.n_words + 1), np.uint64),
+                            np.zeros((256, self.n_words + 1), np.uint64), np.zeros((256, self.n_words + 1), np.uint64),
                             ends)
         return res, ends
 
     def merge(self, block, res, ends, n0):
-        """Keep the exact prefix of a speculated block; quench the rest again serially."""
+        """Merge a speculated block row by row; rows whose lookups would now differ are quenched again."""
         r0, r1 = block
-        first_new = self.n_min
-        memo, shift, count, n_ok = Q.merge_speculation(*self.memo, res[8], res[9], ends, r1 - r0, n0, first_new)
-        self.memo = [memo, shift, count]
+        out = Q.merge_block(self.states, r0, r1, *self.common, *self.memo, *self.minima, self.n_min, res[8], res[9],
+                            ends, *res[3:7], n0)
+        self.memo = list(out[:3])
+        self.minima = list(out[3:7])
+        self.n_min = int(out[7])
         self.speculated += r1 - r0
-        if n_ok:
-            k = int(ends[n_ok - 1, 2]) - n0
-            self._append_minima([a[n0:n0 + k] for a in res[3:7]])
-            rows = self.minimum[r0:r0 + n_ok]
-            rows[rows >= n0] += first_new - n0
-        if n_ok < r1 - r0:
-            self.redone += r1 - r0 - n_ok
-            self.serial(r0 + n_ok, r1)
-
-    def _append_minima(self, parts):
-        k = len(parts[1])
-        need = self.n_min + k
-        if need > len(self.minima[1]):
-            cap = max(2 * len(self.minima[1]), need)
-            grown = []
-            for a in self.minima:
-                b = np.zeros((cap,) + a.shape[1:], dtype=a.dtype)
-                b[:self.n_min] = a[:self.n_min]
-                grown.append(b)
-            self.minima = grown
-        for a, p in zip(self.minima, parts):
-            a[self.n_min:need] = p
-        self.n_min = need
+        self.redone += int(out[8])
 
     def result(self) -> Quench:
         d, e, s, c = (a[:self.n_min].copy() for a in self.minima)
@@ -154,8 +134,9 @@ def quench_states(states, types, matrix, vectors, group, mask, max_k, layout, pl
     -----
     Gradient descent with the flooding's tie-break (see :func:`hpfold._kernels.quench.quench_rows`);
     speculation is optimistic concurrency over the memo (Kung & Robinson, ACM TODS 6, 213 (1981)):
-    a row is kept when its reads were not written by the rows before it.  Cost: one neighbour
-    generation per descent step and expanded plateau state, plus the rows redone.
+    a row is kept when each of its lookups returns what it would have returned in the serial run.
+    Cost: one neighbour generation per descent step and expanded plateau state, plus the rows redone
+    and one lookup per logged read.
     """
     drv = _Driver(states, (types, matrix, vectors, group, mask, max_k), layout, plateau_budget)
     m = len(states)
