@@ -19,8 +19,8 @@ whose energy is at most the threshold, in the same order.
 import numpy as np
 from numba import njit
 
-from .moves import (H_DIROF, H_DOFF, T_PIVOT, find_row, geometry, moved_row, n_labels, neighbour_workspace,
-                    place_chain, prefix_hashes, propose, recenter)
+from .moves import (H_DIROF, H_DOFF, T_PIVOT, T_PULL, _propose_pull, find_row, geometry, moved_row, n_labels,
+                    neighbour_workspace, place_chain, prefix_hashes, propose, recenter)
 
 __all__ = ["energy_tables", "workspace", "neighbours_below", "segment_energies", "walk_energy"]
 
@@ -188,8 +188,11 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
             continue
         nl = n_labels(mtype, n, T)
         for lab in range(nl):
-            status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                                   nd, P, NC, wall)
+            if mtype == T_PULL:  # the common case, inlined
+                status, a, b = _propose_pull(lab, pos, grid, n, nw, True, off, dir_of, doff, perp, labs, nd, P, wall)
+            else:
+                status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                       nd, P, NC, wall)
             while status < 0:
                 recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
                 status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
