@@ -71,36 +71,32 @@ def canonical_key(dirs, group, candidates, bits, n_words, tmp, out):
     """Packed key of the canonical form (lexicographic minimum over the point group) of ``dirs``.
 
     ``candidates[d]`` lists the group elements (-1 padded) that map direction ``d`` to the
-    smallest image any element gives it; ``tmp`` is scratch of length ``n_words``.
+    smallest image any element gives it.  The images are compared direction by direction against
+    the best so far (abandoned at the first larger direction, usually within a few), and only the
+    winner is packed.  ``tmp`` is unused (kept for the signature).
     """
-    per_word = 64 // bits
     n = dirs.shape[0]
-    first = True
     d0 = dirs[0] if n > 0 else 0
-    for ci in range(candidates.shape[1]):
+    g_best = candidates[d0, 0]
+    for ci in range(1, candidates.shape[1]):
         g = candidates[d0, ci]
         if g < 0:
             break
-        # build this image word by word, abandoning it as soon as it is larger than the best
-        state = 0  # 0: equal so far, -1: smaller, 1: larger
-        for w in range(n_words):
-            word = np.uint64(0)
-            lo = w * per_word
-            hi = min(n, lo + per_word)
-            for i in range(lo, hi):
-                word = (word << np.uint64(bits)) | np.uint64(group[g, dirs[i]])
-            word = word << np.uint64(bits * (per_word - max(hi - lo, 0)))
-            tmp[w] = word
-            if not first and state == 0:
-                if word < out[w]:
-                    state = -1
-                elif word > out[w]:
-                    state = 1
-                    break
-        if first or state == -1:
-            for w in range(n_words):
-                out[w] = tmp[w]
-            first = False
+        for i in range(1, n):
+            x = group[g, dirs[i]]
+            y = group[g_best, dirs[i]]
+            if x != y:
+                if x < y:
+                    g_best = g
+                break
+    per_word = 64 // bits
+    for w in range(n_words):
+        word = np.uint64(0)
+        lo = w * per_word
+        hi = min(n, lo + per_word)
+        for i in range(lo, hi):
+            word = (word << np.uint64(bits)) | np.uint64(group[g_best, dirs[i]])
+        out[w] = word << np.uint64(bits * (per_word - max(hi - lo, 0)))
 
 
 @njit(cache=True)
