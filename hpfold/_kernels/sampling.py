@@ -162,25 +162,40 @@ def record_frame(T, pos, n, cart, native, energy, xyz, out_pos, out_obs, f):
         out_obs[3, f] = hit / native.shape[0]
 
 
+@njit(cache=True, _nrt=False)
+def _propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a):
+    """:func:`~hpfold._kernels.moves.propose` after recentring the chain, until no wall is in the way.
+
+    ``a`` is what the failed proposal returned (the pivot monomer of a pivot move).  The rare
+    slow path of :func:`_propose_step`, kept out of the Monte Carlo loop.
+    """
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
+    status = -1
+    b = 0
+    while status < 0:
+        recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
+        status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)
+    return status, a, b
+
+
 @njit(cache=True, _nrt=False, inline="always")
 def _propose_step(T, G, pw, offt, mtype, lab, pos, grid, n, nw):
-    """One proposal of slot ``lab`` of move type ``mtype``, recentring the chain until no wall is in the way.
+    """One proposal of slot ``lab`` of move type ``mtype``, recentring the chain if a wall is in the way.
 
     Pull moves go through :func:`~hpfold._kernels.moves.propose_pull_fast` (``pw`` its table),
     the others through :func:`~hpfold._kernels.moves.propose`; returns ``(status, a, b)``.
     """
     off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
-    pull = mtype == T_PULL or mtype == T_PULL_LESH
-    while True:
-        if pull:
-            status, a, b = propose_pull_fast(lab, pos, grid, n, nw, mtype == T_PULL, pw, offt, off, dir_of, doff,
-                                             labs, wall)
-        else:
-            status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                                          nd, P, NC, wall)
-        if status >= 0:
-            return status, a, b
-        recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
+    if mtype == T_PULL or mtype == T_PULL_LESH:
+        status, a, b = propose_pull_fast(lab, pos, grid, n, nw, mtype == T_PULL, pw, offt, off, dir_of, doff, labs,
+                                         wall)
+    else:
+        status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                      nd, P, NC, wall)
+    if status < 0:
+        # propose gives the same results as propose_pull_fast
+        status, a, b = _propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a)
+    return status, a, b
 
 
 @njit(cache=True, _nrt=False)
