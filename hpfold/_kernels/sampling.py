@@ -70,10 +70,12 @@ def contacts(grid, p, a, b, types, iw, next_active, offt):
     while k <= b:
         site = p[_u(k)]
         row = types[_u(k)] * width
+        # the partner j = o - 1 of a cell value o counts iff j > k + 1 or j < min(a, k - 1)
+        hi = k + 2
+        lo = min(a, k - 1) + 1
         for od in offt:
             o = np.int64(grid[np.uint64(site + od)])
-            j = o - 1
-            keep = np.int64(j > k + 1) | (np.int64(j < a) & np.int64(j < k - 1))
+            keep = np.int64(o > hi) | np.int64(o < lo)
             c += iw[np.uint64(row + o)] * keep
         k = next_active[_u(k + 1)]
     return c
