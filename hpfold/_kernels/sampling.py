@@ -215,7 +215,6 @@ def run_chain(T, G, pw, offt, n, pos, grid, nw, energy, rng, step0, step1, types
     alone).  Frames are saved after every global step that is a multiple of ``every``,
     into row ``step // every - frame_base - 1``.  Returns (energy, steps done, energy evaluations).
     """
-    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
     E = energy
     nmix = mix_codes.shape[0]
     kmax = ptab.shape[0]
