@@ -226,6 +226,7 @@ class _Problem:
         self.T = _mk.build_tables(lat.vectors, lat.group, self.side, n)
         self.G = _mk.geometry(self.T)
         self.offt = tuple(int(x) for x in self.G[0])
+        self.pw = _mk.pull_table(self.T)
         self.ncell = self.side ** lat.dim
         self.grid_dtype = np.uint8 if n + 1 < 255 else np.uint16
         self.types = self.model.encode(self.sequence)
@@ -521,7 +522,7 @@ def sample(sequence, lattice="square", method="metropolis", moves="pull", steps=
         out_obs = np.zeros((R, len(OBSERVABLES), max(n_frames, 1)))
         out_slot = np.zeros((R, max(n_frames, 1)), dtype=np.int64)
         reached = runner(n, pos, grid, nw, energies, rngs, master, s0, s1, round_steps, do_swaps, slot_of, ptabs,
-                         betas, swap_counts, prob.T, prob.G, prob.offt, prob.types, prob.iw, prob.next_active, prob.mix_codes,
+                         betas, swap_counts, prob.T, prob.G, prob.pw, prob.offt, prob.types, prob.iw, prob.next_active, prob.mix_codes,
                          prob.mix_cum, prob.mix_nlab, anneal, every, frame_base, prob.cart, prob.native, xyz,
                          out_pos, out_obs, out_slot, counters, evals, best, best_pos, target_value, steps_done)
         return reached, out_pos, out_obs, out_slot

@@ -157,6 +157,29 @@ def test_xoshiro_kernel_matches_the_reference():
     assert [int(w) for w in state] == final
 
 
+def test_unit_times_is_the_float_slot_formula_bit_for_bit():
+    from numba import njit
+
+    from hpfold._kernels.rng import to_unit, unit_times
+
+    @njit
+    def both(xs, n, out):
+        for k in range(xs.shape[0]):
+            out[0, k] = unit_times(xs[k], n)
+            out[1, k] = np.int64(to_unit(xs[k]) * n)
+
+    rng = np.random.default_rng(5)
+    for n in [0, 1, 2, 3, 7, 276, 348, 1000, 2047, 2048, 2244, 10**6]:
+        xs = rng.integers(0, 2**64, 20000, dtype=np.uint64)
+        # values whose product with n lies just below a multiple of 2^53 (where rounding can carry)
+        m = np.arange(1, 2000, dtype=object)
+        edge = [((((q * 2**53 + n - 1) // max(n, 1)) - d) % 2**53) << 11 for q in m for d in (0, 1)]
+        xs = np.concatenate([xs, np.array(edge, dtype=np.uint64), np.array([0, 2**64 - 1], dtype=np.uint64)])
+        out = np.zeros((2, xs.shape[0]), dtype=np.int64)
+        both(xs, n, out)
+        np.testing.assert_array_equal(out[0], out[1])
+
+
 def test_old_sampler_state_is_refused_in_one_line():
     state = sample("HPPHPH", steps=100, seed=1).get_state()
     state["version"] = 1

@@ -463,6 +463,54 @@ def _propose_pull(lab, pos, grid, n, nw, fix, off, dir_of, doff, perp, labs, nd,
     return status, lo, hi
 
 
+@njit(cache=True)
+def pull_table(T):
+    """Perpendicular offsets by bond: ``pw[(d + doff) * P + k]`` = ``off[perp[dir_of[d] * P + k]]``.
+
+    ``d`` is a unit grid difference (a bond ``r_i - r_{i+-1}``); other entries are 0.  One
+    lookup of this table replaces the three dependent ones (``dir_of``, ``perp``, ``off``)
+    of an internal pull in :func:`propose_pull_fast`.  Size ``(2 doff + 1) P`` (int64).
+    """
+    nd = T[H_ND]
+    P = T[H_P]
+    doff = T[H_DOFF]
+    pw = np.zeros((2 * doff + 1) * max(P, 1), dtype=np.int64)
+    for v in range(nd):
+        d = T[T[H_OFF] + v]
+        for k in range(P):
+            pw[(d + doff) * P + k] = T[T[H_OFF] + T[T[H_PERP] + v * P + k]]
+    return pw
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def propose_pull_fast(lab, pos, grid, n, nw, fix, pw, offt, off, dir_of, doff, labs, wall):
+    """:func:`propose` for ``pull`` (``fix`` True) and ``pull_lesh`` (False), the same proposals, faster.
+
+    ``pw`` is :func:`pull_table`; the number of directions is ``len(offt)`` (the tuple of grid
+    offsets), a compile-time constant, so that the slot arithmetic needs no division.
+    """
+    nd = len(offt)
+    P = nd - 2
+    half = P * (n - 1)
+    i = labs[1, _u(2 * lab)]
+    k = labs[1, _u(2 * lab + 1)]
+    zs = labs[4, 1]
+    zs2 = labs[4, 2]
+    s = 0
+    if lab < 2 * half:
+        s = 1 if lab < half else -1
+        w = pw[_u((pos[_u(i)] - pos[_u(i + s)] + doff) * P + k)]
+        status, lo, hi = _pull_inner(s, i, w, pos, grid, n, nw, dir_of, doff, wall, zs, zs2)
+    else:
+        dc = k // nd
+        dl = k - dc * nd
+        status, lo, hi = _pull_end(i, off[_u(dc)], off[_u(dl)], fix, pos, grid, n, nw, dir_of, doff, wall, zs, zs2)
+    if status == 1 and fix and labs[4, 0] != 0:
+        if not _reverse_returns(s, i, lo, hi, pos, grid, n, nw, dir_of, doff, wall):
+            return 0, 0, 0
+    return status, lo, hi
+
+
 @njit(cache=True, _nrt=False, inline="always")
 def _propose_local(lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, labs, nd, P, NC, wall):
     i = labs[0, _u(2 * lab)]

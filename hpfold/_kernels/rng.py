@@ -24,7 +24,7 @@ True
 import numpy as np
 from numba import njit
 
-__all__ = ["seed_state", "xoshiro_next", "to_unit", "uniform", "draw", "below"]
+__all__ = ["seed_state", "xoshiro_next", "to_unit", "unit_times", "uniform", "draw", "below"]
 
 _U = np.uint64
 _TWO_M53 = 1.0 / 9007199254740992.0      # 2**-53
@@ -53,6 +53,30 @@ def xoshiro_next(s0, s1, s2, s3):
 def to_unit(x):
     """The top 53 bits of a 64-bit output as a float in [0, 1)."""
     return float(x >> _U(11)) * _TWO_M53
+
+
+_MASK53 = (1 << 53) - 1
+_NEAR53 = (1 << 53) - (1 << 11)
+
+
+@njit(inline="always")
+def unit_times(x, n):
+    """``int(to_unit(x) * n)`` for ``0 <= n``, bit for bit, mostly in integer arithmetic.
+
+    With ``m = x >> 11`` the float expression is ``floor(round(m n) / 2^53)``
+    (``round`` to a double; the scaling by ``2^-53`` is exact).  For ``n < 2^11`` the product
+    ``p = m n`` fits in 64 bits and rounding moves it by at most ``2^10``, so ``p >> 53``
+    is the same unless the low 53 bits of ``p`` lie within ``2^11`` of the next multiple of
+    ``2^53`` (odds ``2^-42``), where the float expression is evaluated instead.  Saves the
+    int-float-int round trip (about 10 cycles) on the path from the draw to a move's first
+    memory access.
+    """
+    m = x >> _U(11)
+    if n < 2048:
+        p = m * _U(n)
+        if (p & _U(_MASK53)) < _U(_NEAR53):
+            return np.int64(p >> _U(53))
+    return np.int64(float(m) * _TWO_M53 * n)
 
 
 @njit(cache=True)

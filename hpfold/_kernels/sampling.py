@@ -22,9 +22,9 @@ from numba import njit, prange
 
 _u = np.uint64   # unsigned indices skip numba's wraparound check (see moves._u)
 
-from .moves import (H_DIM, H_DIROF, H_DOFF, H_S, T_PIVOT, cells_move, cells_move_inline, decode_site, geometry,
-                    propose, propose_inline, recenter)
-from .rng import to_unit, uniform, xoshiro_next
+from .moves import (H_DIM, H_DIROF, H_DOFF, H_S, T_PIVOT, T_PULL, T_PULL_LESH, cells_move, cells_move_inline,
+                    decode_site, geometry, propose, propose_inline, propose_pull_fast, recenter)
+from .rng import to_unit, uniform, unit_times, xoshiro_next
 
 #: counters[slot, move type, k]: k = 0 attempted, 1 geometrically valid, 2 accepted
 C_ATTEMPTED = 0
@@ -70,10 +70,12 @@ def contacts(grid, p, a, b, types, iw, next_active, offt):
     while k <= b:
         site = p[_u(k)]
         row = types[_u(k)] * width
+        # the partner j = o - 1 of a cell value o counts iff j > k + 1 or j < min(a, k - 1)
+        hi = k + 2
+        lo = min(a, k - 1) + 1
         for od in offt:
             o = np.int64(grid[np.uint64(site + od)])
-            j = o - 1
-            keep = np.int64(j > k + 1) | (np.int64(j < a) & np.int64(j < k - 1))
+            keep = np.int64(o > hi) | np.int64(o < lo)
             c += iw[np.uint64(row + o)] * keep
         k = next_active[_u(k + 1)]
     return c
@@ -163,12 +165,49 @@ def record_frame(T, pos, n, cart, native, energy, xyz, out_pos, out_obs, f):
 
 
 @njit(cache=True, _nrt=False)
-def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active,
+def _propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a):
+    """:func:`~hpfold._kernels.moves.propose` after recentring the chain, until no wall is in the way.
+
+    ``a`` is what the failed proposal returned (the pivot monomer of a pivot move).  The rare
+    slow path of :func:`_propose_step`, kept out of the Monte Carlo loop.
+    """
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
+    status = -1
+    b = 0
+    while status < 0:
+        recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
+        status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)
+    return status, a, b
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _propose_step(T, G, pw, offt, mtype, lab, pos, grid, n, nw):
+    """One proposal of slot ``lab`` of move type ``mtype``, recentring the chain if a wall is in the way.
+
+    Pull moves go through :func:`~hpfold._kernels.moves.propose_pull_fast` (``pw`` its table),
+    the others through :func:`~hpfold._kernels.moves.propose`; returns ``(status, a, b)``.
+    """
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
+    if mtype == T_PULL or mtype == T_PULL_LESH:
+        status, a, b = propose_pull_fast(lab, pos, grid, n, nw, mtype == T_PULL, pw, offt, off, dir_of, doff, labs,
+                                         wall)
+    else:
+        status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
+                                      nd, P, NC, wall)
+    if status < 0:
+        # propose gives the same results as propose_pull_fast
+        status, a, b = _propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a)
+    return status, a, b
+
+
+@njit(cache=True, _nrt=False)
+def run_chain(T, G, pw, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active,
               mix_codes, mix_cum, mix_nlab, ptab, beta, anneal, every, frame_base,
               cart, native, xyz, out_pos, out_obs, out_slot, slot, counters, best, best_pos, target):
     """Metropolis steps ``step0 .. step1 - 1`` (global numbering) of one chain.
 
-    ``T`` is :func:`~hpfold._kernels.moves.build_tables` and ``G`` its ``geometry(T)``.
+    ``T`` is :func:`~hpfold._kernels.moves.build_tables`, ``G`` its ``geometry(T)`` and ``pw`` its
+    :func:`~hpfold._kernels.moves.pull_table`.
 
     ``best`` = [best energy, step of best, step the target was reached (-1)]; the chain
     stops right after reaching ``target``.  ``anneal`` = [kind, T start, T end, total steps,
@@ -176,7 +215,6 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
     alone).  Frames are saved after every global step that is a multiple of ``every``,
     into row ``step // every - frame_base - 1``.  Returns (energy, steps done, energy evaluations).
     """
-    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
     E = energy
     nmix = mix_codes.shape[0]
     kmax = ptab.shape[0]
@@ -210,7 +248,7 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
         mtype = mix_codes[_u(t)]
         nl = mix_nlab[_u(t)]
         x, r0, r1, r2, r3 = xoshiro_next(r0, r1, r2, r3)
-        lab = int(to_unit(x) * nl)
+        lab = unit_times(x, nl)                             # = int(to_unit(x) * nl)
         if lab >= nl:
             lab = nl - 1
         # counts of mixture entry 0 (all moves of a single move set) stay in registers
@@ -222,12 +260,7 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
         a = 0
         b = 0
         if nl > 0:
-            status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                                   nd, P, NC, wall)
-            while status < 0:
-                recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
-                status, a, b = propose_inline(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                                       nd, P, NC, wall)
+            status, a, b = _propose_step(T, G, pw, offt, mtype, lab, pos, grid, n, nw)
         s += 1
         if status > 0:
             if t == 0:
@@ -289,7 +322,7 @@ def run_chain(T, G, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw
 
 
 def _run_block_body(n, pos, grid, nw, energies, rngs, master, step0, step_end, round_steps, do_swaps,
-                    slot_of, ptabs, betas, swap_counts, T, G, offt, types, iw, next_active,
+                    slot_of, ptabs, betas, swap_counts, T, G, pw, offt, types, iw, next_active,
                     mix_codes, mix_cum, mix_nlab, anneal, every, frame_base, cart, native, xyz,
                     out_pos, out_obs, out_slot, counters, evals, best, best_pos, target, steps_done):
     """Run all replicas from global step ``step0`` to ``step_end``; exchanges at multiples of ``round_steps``.
@@ -304,7 +337,7 @@ def _run_block_body(n, pos, grid, nw, energies, rngs, master, step0, step_end, r
         nxt = min((s // round_steps + 1) * round_steps, step_end)
         for r in prange(R):
             sl = slot_of[r]
-            e, done, ev = run_chain(T, G, offt, n, pos[r], grid[r], nw[r], energies[r], rngs[r], s, nxt, types, iw,
+            e, done, ev = run_chain(T, G, pw, offt, n, pos[r], grid[r], nw[r], energies[r], rngs[r], s, nxt, types, iw,
                                     next_active, mix_codes, mix_cum, mix_nlab, ptabs[sl], betas[sl], anneal,
                                     every, frame_base, cart, native, xyz[r], out_pos[r], out_obs[r],
                                     out_slot[r], sl, counters[sl], best[r], best_pos[r], target)
