@@ -19,8 +19,11 @@ whose energy is at most the threshold, in the same order.
 import numpy as np
 from numba import njit
 
-from .moves import (H_DIROF, H_DOFF, T_PIVOT, T_PULL, _propose_pull, find_row, geometry, moved_row, n_labels,
+from .moves import (H_DIROF, H_DOFF, T_PIVOT, T_PULL, _propose_pull, find_row, propose_pull_fast, pull_table, geometry, moved_row, n_labels,
                     neighbour_workspace, place_chain, prefix_hashes, propose, recenter)
+
+_FOUR = (0, 0, 0, 0)  # only the lengths matter: the direction count of propose_pull_fast
+_SIX = (0, 0, 0, 0, 0, 0)
 
 __all__ = ["energy_tables", "workspace", "neighbours_below", "segment_energies", "walk_energy"]
 
@@ -63,11 +66,11 @@ def energy_tables(types, matrix, n):
 def workspace(n, vectors, group, max_rows, types, matrix):
     """Everything :func:`neighbours_below` needs for chains of ``n`` monomers: build once, reuse.
 
-    ``(moves workspace, geometry view, prefix-hash scratch, energy tables, types, vectors)``.
+    ``(moves workspace, geometry view, prefix-hash scratch, energy tables, types, vectors, pull table)``.
     """
     ws = neighbour_workspace(n, vectors, group, max_rows)
     return (ws, geometry(ws[0]), np.empty(n, dtype=np.uint64), energy_tables(types, matrix, n), types.astype(np.int64),
-            vectors)
+            vectors, pull_table(ws[0]))
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -166,7 +169,7 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
     per slot, O(z) per displaced monomer with a nonzero contact energy (z lattice neighbours), and
     O(N) for each row kept.
     """
-    ws, G, prefix, tables, types, vectors = wsp
+    ws, G, prefix, tables, types, vectors, pw = wsp
     T, grid, pos, nw, cand, row, table = ws
     off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
     mat, cell_type, active, bond_prev, bond_next, n_active = tables
@@ -188,7 +191,11 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
             continue
         nl = n_labels(mtype, n, T)
         for lab in range(nl):
-            if mtype == T_PULL:  # the common case, inlined
+            if mtype == T_PULL and nd == 6:  # the common cases, inlined with a constant direction count
+                status, a, b = propose_pull_fast(lab, pos, grid, n, nw, True, pw, _SIX, off, dir_of, doff, labs, wall)
+            elif mtype == T_PULL and nd == 4:
+                status, a, b = propose_pull_fast(lab, pos, grid, n, nw, True, pw, _FOUR, off, dir_of, doff, labs, wall)
+            elif mtype == T_PULL:
                 status, a, b = _propose_pull(lab, pos, grid, n, nw, True, off, dir_of, doff, perp, labs, nd, P, wall)
             else:
                 status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
@@ -230,7 +237,7 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
 @njit(cache=True)
 def walk_energy(dirs, wsp):
     """Contact energy of the walk ``dirs`` with the tables of :func:`workspace`; ``(energy, self_avoiding)``."""
-    ws, G, prefix, tables, types, vectors = wsp
+    ws, G, prefix, tables, types, vectors, pw = wsp
     T, grid, pos = ws[0], ws[1], ws[2]
     off, nd = G[0], G[7]
     mat, cell_type, active, bond_prev, bond_next, n_active = tables
