@@ -62,8 +62,8 @@ def add_parser(sub):
     p.add_argument("--color", default="q", choices=COLOURS,
                    help="colour minima by Q to the lowest minimum, basin size, energy, or not (default q)")
     p.add_argument("--stride", type=positive_int("--stride"), default=1,
-                   help="use every K-th frame of each replica (--from; quenching costs ~15 ms per distinct "
-                        "state of a 48-mer)")
+                   help="use every K-th frame of each replica (--from; quenching costs ~7 ms per distinct "
+                        "state of a 48-mer on one thread, ~4 ms on two)")
     p.add_argument("--n-lowest", type=positive_int("--n-lowest"), default=None, help="plot only the N lowest minima")
     p.add_argument("--threads", type=positive_int("--threads"), default=None,
                    help="numba threads for the exact landscape (default: serial unless large); Python threads "

@@ -173,19 +173,20 @@ def sampled_landscape(source, sequence=None, lattice=None, moves=None, model=Non
         Move set defining neighbours (default: the trajectory's ``moves`` parameter, else ``"pull"``).
     budget : int
         States a bounded saddle search may visit per pair of minima (each costs one neighbour
-        generation: about 0.5 ms for a 48-mer with pull moves).
+        generation: about 40 us for a 48-mer with pull moves).
     plateau_budget : int
         States a quench may walk on one plateau; beyond it the descent leaves by the best exit found
         so far, or the part walked is taken as a minimum flagged ``complete=False``.  A walk costs
-        about ``plateau_budget x moves`` energy evaluations, so keep it modest for long chains.
+        up to ``plateau_budget`` neighbour generations, so keep it modest for long chains.
     tighten : bool
         Run the bounded searches (else keep the trajectory's bounds).
     max_pairs : int, optional
         Tighten at most this many edges (the most often observed first).
     stride : int
-        Use every ``stride``-th frame of each replica (1: all).  Quenching costs about 15 ms per
-        distinct state of a Harvard 48-mer with the default ``plateau_budget``, so thin long
-        trajectories first; barriers from thinned frames are looser upper bounds.
+        Use every ``stride``-th frame of each replica (1: all).  Quenching costs about 7 ms per
+        distinct state of a Harvard 48-mer with the default ``plateau_budget`` on one thread (about
+        4 ms on two), so thin long trajectories first; barriers from thinned frames are looser upper
+        bounds.
     progress : bool, optional
         tqdm bar over the quench on stderr (default: when stderr is a terminal; after 2 s).
     threads : int, optional
