@@ -602,6 +602,18 @@ def set_insert(table, key, shift, value, used, n_used):
         h = (h + 1) & cap_mask
 
 
+@njit(cache=True)
+def set_table(n_items, n_words):
+    """An empty set for :func:`set_insert` of up to ``n_items`` keys: ``(table, shift, used)``.
+
+    The capacity is the power of two at least ``2 n_items + 2`` (at most half full).
+    """
+    cap = 4
+    while cap < 2 * n_items + 2:
+        cap *= 2
+    return np.zeros((cap, n_words + 1), dtype=np.uint64), 64 - int(np.log2(cap)), np.zeros(cap, dtype=np.int64)
+
+
 @njit(cache=True, inline="always")
 def set_clear(table, used, n_used):
     for i in range(n_used):
@@ -647,12 +659,7 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
     nbe = np.empty(max_k, dtype=np.int64)  # energies of the neighbours in ``buf``
     key = np.zeros(n_words, dtype=np.uint64)
     tmp = np.zeros(n_words, dtype=np.uint64)
-    cap = 4
-    while cap < 2 * budget + 4:
-        cap *= 2
-    shift = 64 - int(np.log2(cap))
-    table = np.zeros((cap, n_words + 1), dtype=np.uint64)
-    used = np.zeros(cap, dtype=np.int64)
+    table, shift, used = set_table(budget + 1, n_words)
     store = np.empty((budget + 2, length), dtype=np.int8)
     energy = np.zeros(budget + 2, dtype=np.int64)
     side = np.zeros(budget + 2, dtype=np.int64)

@@ -812,11 +812,45 @@ def find_row(out, row, m, table, prefix, lo):
     return slot, False
 
 
+@njit(cache=True, _nrt=False)
+def propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a):
+    """:func:`propose` after recentring the chain, until no wall is in the way.
+
+    ``G`` is :func:`geometry` of ``T``; ``a`` is what the failed proposal returned (the pivot
+    monomer of a pivot move).  The rare slow path of every proposal loop, kept out of it.
+    """
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
+    status = -1
+    b = 0
+    while status < 0:
+        recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
+        status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)
+    return status, a, b
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def keep_row(out, row, m, table, prefix, lo, count):
+    """Append ``row`` as ``out[count]`` unless :func:`find_row` has it already.
+
+    Returns ``(count, appended)``; count -2 when ``out`` is full.
+    """
+    slot, found = find_row(out, row, m, table, prefix, lo)
+    if found:
+        return count, False
+    if count >= out.shape[0]:
+        return -2, False
+    table[slot] = count
+    for k in range(m):
+        out[count, k] = row[k]
+    return count + 1, True
+
+
 @njit(cache=True)
 def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
     """:func:`all_neighbours` (``distinct=True``) or :func:`proposal_results` with a workspace."""
     T, grid, pos, nw, cand, row, table = ws
-    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
+    G = geometry(T)
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
     n = dirs.shape[0] + 1
     m = n - 1
     table[:] = -1
@@ -837,23 +871,17 @@ def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
         for lab in range(nl):
             status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
                                    nd, P, NC, wall)
-            while status < 0:
-                recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
-                status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                                       nd, P, NC, wall)
+            if status < 0:
+                status, a, b = propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a)
             if status == 0:
                 continue
             lo, same = moved_row(dirs, pos, nw, a, b, m, row, b_dir, doff_t, T)
             if distinct:
-                if same:
-                    continue
-                slot, found = find_row(out, row, m, table, prefix, lo)
-                if found:
-                    continue
-                if count >= out.shape[0]:
-                    count = -2
-                    break
-                table[slot] = count
+                if not same:
+                    count, _ = keep_row(out, row, m, table, prefix, lo, count)
+                    if count < 0:
+                        break
+                continue
             if count >= out.shape[0]:
                 count = -2
                 break

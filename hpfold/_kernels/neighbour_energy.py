@@ -19,8 +19,9 @@ whose energy is at most the threshold, in the same order.
 import numpy as np
 from numba import njit
 
-from .moves import (H_DIROF, H_DOFF, T_PIVOT, T_PULL, _propose_pull, find_row, propose_pull_fast, pull_table, geometry, moved_row, n_labels,
-                    neighbour_workspace, place_chain, prefix_hashes, propose, recenter)
+from .moves import (H_DIROF, H_DOFF, T_PULL, _propose_pull, geometry, keep_row, moved_row, n_labels,
+                    neighbour_workspace, place_chain, prefix_hashes, propose, propose_pull_fast, propose_recentred,
+                    pull_table)
 
 _FOUR = (0, 0, 0, 0)  # only the lengths matter: the direction count of propose_pull_fast
 _SIX = (0, 0, 0, 0, 0, 0)
@@ -200,10 +201,8 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
             else:
                 status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
                                        nd, P, NC, wall)
-            while status < 0:
-                recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
-                status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                                       nd, P, NC, wall)
+            if status < 0:
+                status, a, b = propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a)
             if status == 0:
                 continue
             e = e0
@@ -216,17 +215,11 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
             lo, same = moved_row(dirs, pos, nw, a, b, m, row, b_dir, doff_t, T)
             if same:
                 continue
-            slot, found = find_row(out, row, m, table, prefix, lo)
-            if found:
-                continue
-            if count >= out.shape[0]:
-                count = -2
+            count, appended = keep_row(out, row, m, table, prefix, lo, count)
+            if count < 0:
                 break
-            table[slot] = count
-            for k in range(m):
-                out[count, k] = row[k]
-            out_e[count] = e
-            count += 1
+            if appended:
+                out_e[count - 1] = e
         if count < 0:
             break
     for k in range(n):

@@ -20,7 +20,8 @@ whatever the number of threads or blocks.
 import numpy as np
 from numba import njit
 
-from .landscape import _hash, canonical_key, key_less, pack_into, set_clear, set_insert, table_lookup, unpack_into
+from .landscape import (_hash, canonical_key, key_less, pack_into, set_clear, set_insert, set_table, table_lookup,
+                        unpack_into)
 from .neighbour_energy import neighbours_below, walk_energy, workspace
 
 __all__ = ["quench_state", "quench_rows", "quench_batch", "merge_block", "empty_table"]
@@ -146,6 +147,21 @@ def _add_minimum(min_dirs, min_energy, min_size, min_complete, n_min, key, bits,
     return min_dirs, min_energy, min_size, min_complete, n_min + 1
 
 
+@njit(cache=True, inline="always")
+def _prefer(e, key, row, have, e_best, best_key, best):
+    """Make ``(e, key, row)`` the best if there is none yet, its energy is lower, or it ties with a smaller key.
+
+    Returns the best energy; ``best_key`` and ``best`` hold the best key and row.
+    """
+    if have and (e > e_best or (e == e_best and not key_less(key, best_key))):
+        return e_best
+    for w in range(key.shape[0]):
+        best_key[w] = key[w]
+    for i in range(row.shape[0]):
+        best[i] = row[i]
+    return e
+
+
 @njit(cache=True)
 def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
                   store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, log):
@@ -181,13 +197,8 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
                     continue
                 canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
                 if e < e_cur:
-                    if not exit_found or e < exit_e or key_less(key, exit_key):
-                        exit_found = True
-                        exit_e = e
-                        for w in range(n_words):
-                            exit_key[w] = key[w]
-                        for i in range(length):
-                            best[i] = buf[j, i]
+                    exit_e = _prefer(e, key, buf[j], exit_found, exit_e, exit_key, best)
+                    exit_found = True
                     continue
                 if exit_found:
                     continue  # this layer has an exit: the next layer is not needed
@@ -266,12 +277,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
     exit_key = np.zeros(n_words, dtype=np.uint64)
     cur = np.empty(length, dtype=np.int8)
     best = np.empty(length, dtype=np.int8)
-    cap = 4
-    while cap < 2 * budget + 2:
-        cap *= 2
-    shift = 64 - int(np.log2(cap))
-    table = np.zeros((cap, n_words + 1), dtype=np.uint64)
-    used = np.zeros(cap, dtype=np.int64)
+    table, shift, used = set_table(budget, n_words)
     store = np.empty((budget, length), dtype=np.int8)
     path = np.zeros((n * vectors.shape[0] + 4, n_words), dtype=np.uint64)
     n_read = 0
@@ -304,13 +310,8 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
                 if found and e > e_best:
                     continue
                 canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
-                if not found or e < e_best or key_less(key, best_key):
-                    found = True
-                    e_best = e
-                    for w in range(n_words):
-                        best_key[w] = key[w]
-                    for i in range(length):
-                        best[i] = buf[j, i]
+                e_best = _prefer(e, key, buf[j], found, e_best, best_key, best)
+                found = True
             if found:
                 for i in range(length):
                     cur[i] = best[i]

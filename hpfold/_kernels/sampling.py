@@ -22,8 +22,8 @@ from numba import njit, prange
 
 _u = np.uint64   # unsigned indices skip numba's wraparound check (see moves._u)
 
-from .moves import (H_DIM, H_DIROF, H_DOFF, H_S, T_PIVOT, T_PULL, T_PULL_LESH, cells_move, cells_move_inline,
-                    decode_site, geometry, propose, propose_inline, propose_pull_fast, recenter)
+from .moves import (H_DIM, H_DIROF, H_DOFF, H_S, T_PULL, T_PULL_LESH, cells_move, cells_move_inline,
+                    decode_site, geometry, propose, propose_inline, propose_pull_fast, propose_recentred)
 from .rng import to_unit, uniform, unit_times, xoshiro_next
 
 #: counters[slot, move type, k]: k = 0 attempted, 1 geometrically valid, 2 accepted
@@ -164,22 +164,6 @@ def record_frame(T, pos, n, cart, native, energy, xyz, out_pos, out_obs, f):
         out_obs[3, f] = hit / native.shape[0]
 
 
-@njit(cache=True, _nrt=False)
-def _propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a):
-    """:func:`~hpfold._kernels.moves.propose` after recentring the chain, until no wall is in the way.
-
-    ``a`` is what the failed proposal returned (the pivot monomer of a pivot move).  The rare
-    slow path of :func:`_propose_step`, kept out of the Monte Carlo loop.
-    """
-    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
-    status = -1
-    b = 0
-    while status < 0:
-        recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
-        status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)
-    return status, a, b
-
-
 @njit(cache=True, _nrt=False, inline="always")
 def _propose_step(T, G, pw, offt, mtype, lab, pos, grid, n, nw):
     """One proposal of slot ``lab`` of move type ``mtype``, recentring the chain if a wall is in the way.
@@ -196,7 +180,7 @@ def _propose_step(T, G, pw, offt, mtype, lab, pos, grid, n, nw):
                                       nd, P, NC, wall)
     if status < 0:
         # propose gives the same results as propose_pull_fast
-        status, a, b = _propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a)
+        status, a, b = propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a)
     return status, a, b
 
 
@@ -392,12 +376,11 @@ def chain_energy(pos, grid, n, types, iw, next_active, offt):
 @njit(cache=True)
 def try_move(T, offt, pos, grid, nw, n, types, iw, next_active, mtype, lab):
     """Apply one slot and keep it if valid (no acceptance test): returns (status, dE incremental)."""
-    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = geometry(T)
+    G = geometry(T)
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
     status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall)
-    while status < 0:
-        recenter(T, pos, grid, n, a if mtype == T_PIVOT else -1)
-        status, a, b = propose(mtype, lab, pos, grid, n, nw, off, dir_of, doff, perp, alt, grp, labs,
-                               nd, P, NC, wall)
+    if status < 0:
+        status, a, b = propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a)
     if status <= 0:
         return 0, 0
     c0 = contacts(grid, pos, a, b, types, iw, next_active, offt)
