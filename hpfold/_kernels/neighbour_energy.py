@@ -6,9 +6,10 @@ results that matter) the direction string.  This module does that with three
 savings over building every row and recounting it:
 
 * the energy of a move is found from the contacts of the monomers it displaces
-  only, counted straight from the occupancy grid through a type table that maps
-  empty cells and walls to an inert type (no branches), and displaced monomers
-  with no nonzero contact energy (P in the HP model) are not counted at all;
+  only, with the Monte Carlo kernel's count (:func:`hpfold._kernels.sampling.contacts`:
+  a table of the energy with each cell's occupant, partners told apart by chain
+  index, no branches, the direction loop unrolled), and displaced monomers with no
+  nonzero contact energy (P in the HP model) are not counted at all;
 * a move whose energy is above the threshold is dropped before its direction
   string is built or hashed;
 * the move tables and their geometry view are built once per workspace.
@@ -19,48 +20,43 @@ whose energy is at most the threshold, in the same order.
 import numpy as np
 from numba import njit
 
-from .moves import (H_DIROF, H_DOFF, T_PULL, _propose_pull, geometry, keep_row, moved_row, n_labels,
-                    neighbour_workspace, place_chain, prefix_hashes, propose, propose_pull_fast, propose_recentred,
-                    pull_table)
+from .moves import (H_DIROF, H_DOFF, T_PULL, _propose_pull, _u, cells_move_inline, geometry, keep_row, moved_row,
+                    n_labels, neighbour_workspace, place_chain, prefix_hashes, propose, propose_pull_fast,
+                    propose_recentred, pull_table)
+from .sampling import contacts, contacts_inline
 
-_FOUR = (0, 0, 0, 0)  # only the lengths matter: the direction count of propose_pull_fast
-_SIX = (0, 0, 0, 0, 0, 0)
-
-__all__ = ["energy_tables", "workspace", "neighbours_below", "segment_energies", "walk_energy"]
+__all__ = ["energy_tables", "workspace", "neighbours_below", "walk_energy"]
 
 
 @njit(cache=True)
 def energy_tables(types, matrix, n):
-    """Lookup tables of the contact energy for chains of ``n`` monomers of ``types``.
+    """The tables of :func:`hpfold._kernels.sampling.contacts` for chains of ``n`` monomers of ``types``.
 
-    Returns ``(mat, cell_type, active, bond_prev, bond_next, n_active)``: ``mat`` is ``matrix``
-    with an extra inert type (zero row and column) last; ``cell_type[g]`` the type of the monomer
-    whose grid value is ``g`` (``g = i + 1``), the inert type for empty cells (0) and walls
-    (``n + 1``); ``active[i]`` whether monomer i has any nonzero contact energy;
-    ``bond_prev[i]``/``bond_next[i]`` the matrix entries of i with its chain neighbours (always
-    adjacent, so subtracted from a count over all neighbouring cells); ``n_active[i]`` the number of
-    active monomers among ``0 .. i-1``.
+    Returns ``(iw, next_active)``: ``iw[t * (n + 2) + g]`` the contact energy of a monomer of type t
+    with the occupant of a cell of grid value g (monomer ``g - 1``; 0 for empty cells and walls), and
+    ``next_active[k]`` the first monomer >= k with any nonzero contact energy (n if none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> iw, nxt = energy_tables(np.array([1, 0, 1]), np.array([[-1, 0], [0, 0]]), 3)
+    >>> iw.reshape(2, 5)[0].tolist(), nxt.tolist()
+    ([0, 0, -1, 0, 0], [1, 1, 3, 3, 3])
     """
     k = matrix.shape[0]
-    mat = np.zeros((k + 1, k + 1), dtype=np.int64)
-    mat[:k, :k] = matrix
-    cell_type = np.full(n + 2, k, dtype=np.int64)
-    active = np.zeros(n, dtype=np.bool_)
-    bond_prev = np.zeros(n, dtype=np.int64)
-    bond_next = np.zeros(n, dtype=np.int64)
-    n_active = np.zeros(n + 1, dtype=np.int64)
-    for i in range(n):
-        t = types[i]
-        cell_type[i + 1] = t
+    width = n + 2
+    iw = np.zeros(k * width, dtype=np.int64)
+    nxt = np.full(width, n, dtype=np.int64)
+    for t in range(k):
+        for c in range(n):
+            iw[t * width + c + 1] = matrix[t, types[c]]
+    for i in range(n - 1, -1, -1):
+        active = False
         for u in range(k):
-            if matrix[t, u] != 0:
-                active[i] = True
-        if i > 0:
-            bond_prev[i] = matrix[t, types[i - 1]]
-        if i < n - 1:
-            bond_next[i] = matrix[t, types[i + 1]]
-        n_active[i + 1] = n_active[i] + (1 if active[i] else 0)
-    return mat, cell_type, active, bond_prev, bond_next, n_active
+            if matrix[types[i], u] != 0:
+                active = True
+        nxt[i] = i if active else nxt[i + 1]
+    return iw, nxt
 
 
 @njit(cache=True)
@@ -70,61 +66,9 @@ def workspace(n, vectors, group, max_rows, types, matrix):
     ``(moves workspace, geometry view, prefix-hash scratch, energy tables, types, vectors, pull table)``.
     """
     ws = neighbour_workspace(n, vectors, group, max_rows)
-    return (ws, geometry(ws[0]), np.empty(n, dtype=np.uint64), energy_tables(types, matrix, n), types.astype(np.int64),
+    types = types.astype(np.int64)
+    return (ws, geometry(ws[0]), np.empty(n, dtype=np.uint64), energy_tables(types, matrix, n), types,
             vectors, pull_table(ws[0]))
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def _cell_energy(ti, c, grid, off, nd, mat, cell_type):
-    """Sum of ``mat[ti, type of the occupant]`` over the neighbouring cells of ``c`` (inert: 0)."""
-    s = 0
-    for d in range(nd):
-        s += mat[ti, cell_type[grid[c + off[d]]]]
-    return s
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def _chain_energy(pos, grid, n, off, nd, mat, cell_type, active, bond_prev, bond_next, types):
-    """Contact energy of the chain placed at ``pos`` (every contact counted from both ends, halved)."""
-    twice = 0
-    for i in range(n):
-        if active[i]:
-            twice += _cell_energy(types[i], pos[i], grid, off, nd, mat, cell_type) - bond_prev[i] - bond_next[i]
-    return twice // 2
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def _lift(a, b, cells, grid, off, nd, mat, cell_type, active, bond_prev, bond_next, types):
-    """Contact energy of the pairs with a monomer of ``a..b`` (at ``cells``), clearing their cells.
-
-    Each monomer's contacts are counted, then its cell is emptied, so a pair of two monomers of the
-    segment is counted once (from the lower one); chain neighbours are discounted (``bond_prev`` only
-    for ``a``: the others' lower neighbour is already lifted).
-    """
-    e = 0
-    for i in range(a, b + 1):
-        if active[i]:
-            e += _cell_energy(types[i], cells[i], grid, off, nd, mat, cell_type) - bond_next[i]
-            if i == a:
-                e -= bond_prev[i]
-        grid[cells[i]] = 0
-    return e
-
-
-@njit(cache=True, _nrt=False, inline="always")
-def segment_energies(a, b, pos, nw, grid, off, nd, mat, cell_type, active, bond_prev, bond_next, types):
-    """``(e_old, e_new)``: contact energy of the pairs involving ``a..b`` before and after the move.
-
-    ``pos[a..b]`` are the monomers' sites in ``grid``, ``nw[a..b]`` their new ones; ``grid`` is
-    left as it was.
-    """
-    e_old = _lift(a, b, pos, grid, off, nd, mat, cell_type, active, bond_prev, bond_next, types)
-    for i in range(a, b + 1):
-        grid[nw[i]] = i + 1
-    e_new = _lift(a, b, nw, grid, off, nd, mat, cell_type, active, bond_prev, bond_next, types)
-    for i in range(a, b + 1):
-        grid[pos[i]] = i + 1
-    return e_old, e_new
 
 
 @njit(cache=True)
@@ -170,10 +114,28 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
     per slot, O(z) per displaced monomer with a nonzero contact energy (z lattice neighbours), and
     O(N) for each row kept.
     """
+    off = wsp[1][0]
+    nd = wsp[1][7]
+    if nd == 4:
+        return _below(dirs, threshold, wsp, move_mask, out, out_e, (off[0], off[1], off[2], off[3]))
+    if nd == 6:
+        return _below(dirs, threshold, wsp, move_mask, out, out_e, (off[0], off[1], off[2], off[3], off[4], off[5]))
+    return _below(dirs, threshold, wsp, move_mask, out, out_e, _offsets12(off))
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _offsets12(off):
+    """The twelve grid offsets of the fcc lattice as a tuple (a compile-time length)."""
+    return (off[0], off[1], off[2], off[3], off[4], off[5], off[6], off[7], off[8], off[9], off[10], off[11])
+
+
+@njit(cache=True)
+def _below(dirs, threshold, wsp, move_mask, out, out_e, offt):
+    """:func:`neighbours_below` with the grid offsets as a tuple ``offt`` (loops over them unrolled)."""
     ws, G, prefix, tables, types, vectors, pw = wsp
     T, grid, pos, nw, cand, row, table = ws
     off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
-    mat, cell_type, active, bond_prev, bond_next, n_active = tables
+    iw, next_active = tables
     n = dirs.shape[0] + 1
     m = n - 1
     table[:] = -1
@@ -182,20 +144,19 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
             if grid[pos[k]] == k + 1:
                 grid[pos[k]] = 0
         return -1, 0
-    e0 = _chain_energy(pos, grid, n, off, nd, mat, cell_type, active, bond_prev, bond_next, types)
+    e0 = contacts_inline(grid, pos, 0, n - 1, types, iw, next_active, offt)
     doff_t = T[H_DOFF]
     b_dir = T[H_DIROF]
     prefix_hashes(dirs, m, prefix)
+    fast_pull = len(offt) == 4 or len(offt) == 6   # square, cubic, triangular: P = z - 2 (see pull_table)
     count = 0
     for mtype in range(4):
         if not (move_mask >> mtype) & 1:
             continue
         nl = n_labels(mtype, n, T)
         for lab in range(nl):
-            if mtype == T_PULL and nd == 6:  # the common cases, inlined with a constant direction count
-                status, a, b = propose_pull_fast(lab, pos, grid, n, nw, True, pw, _SIX, off, dir_of, doff, labs, wall)
-            elif mtype == T_PULL and nd == 4:
-                status, a, b = propose_pull_fast(lab, pos, grid, n, nw, True, pw, _FOUR, off, dir_of, doff, labs, wall)
+            if mtype == T_PULL and fast_pull:
+                status, a, b = propose_pull_fast(lab, pos, grid, n, nw, True, pw, offt, off, dir_of, doff, labs, wall)
             elif mtype == T_PULL:
                 status, a, b = _propose_pull(lab, pos, grid, n, nw, True, off, dir_of, doff, perp, labs, nd, P, wall)
             else:
@@ -206,10 +167,12 @@ def neighbours_below(dirs, threshold, wsp, move_mask, out, out_e):
             if status == 0:
                 continue
             e = e0
-            if n_active[b + 1] > n_active[a]:
-                e_old, e_new = segment_energies(a, b, pos, nw, grid, off, nd, mat, cell_type, active, bond_prev,
-                                                bond_next, types)
-                e = e0 - e_old + e_new
+            if next_active[_u(a)] <= b:
+                c0 = contacts_inline(grid, pos, a, b, types, iw, next_active, offt)
+                cells_move_inline(grid, pos, nw, a, b)
+                c1 = contacts_inline(grid, nw, a, b, types, iw, next_active, offt)
+                cells_move_inline(grid, nw, pos, a, b)
+                e = e0 + c1 - c0
             if e > threshold:
                 continue
             lo, same = moved_row(dirs, pos, nw, a, b, m, row, b_dir, doff_t, T)
@@ -233,10 +196,12 @@ def walk_energy(dirs, wsp):
     ws, G, prefix, tables, types, vectors, pw = wsp
     T, grid, pos = ws[0], ws[1], ws[2]
     off, nd = G[0], G[7]
-    mat, cell_type, active, bond_prev, bond_next, n_active = tables
+    iw, next_active = tables
     n = dirs.shape[0] + 1
     ok = place_chain(T, dirs, vectors, pos, grid)
-    e = _chain_energy(pos, grid, n, off, nd, mat, cell_type, active, bond_prev, bond_next, types) if ok else 0
+    e = 0
+    if ok:
+        e = contacts(grid, pos, 0, n - 1, types, iw, next_active, off)
     for k in range(n):
         if grid[pos[k]] == k + 1:
             grid[pos[k]] = 0
