@@ -226,6 +226,9 @@ class _Problem:
         self.T = _mk.build_tables(lat.vectors, lat.group, self.side, n)
         self.G = _mk.geometry(self.T)
         self.offt = tuple(int(x) for x in self.G[0])
+        if len(self.offt) == 4 and (lat.dim != 2 or self.T[_mk.H_CHECK]):
+            # moves.propose_pull_fast takes four directions for the square lattice (Z^2)
+            raise ValueError(f"lattice {lat.name!r}: four directions are supported on Z^2 only")
         self.pw = _mk.pull_table(self.T)
         self.ncell = self.side ** lat.dim
         self.grid_dtype = np.uint8 if n + 1 < 255 else np.uint16

@@ -495,7 +495,9 @@ def propose_pull_fast(lab, pos, grid, n, nw, fix, pw, offt, off, dir_of, doff, l
     i = labs[1, _u(2 * lab)]
     k = labs[1, _u(2 * lab + 1)]
     zs = labs[4, 1]
-    zs2 = labs[4, 2]
+    # four directions (a compile-time constant) = the square lattice: 2D (no S^2 step) and Z^d (no reverse check)
+    zs2 = -1 if nd == 4 else labs[4, 2]
+    check = 0 if nd == 4 else labs[4, 0]
     s = 0
     if lab < 2 * half:
         s = 1 if lab < half else -1
@@ -505,7 +507,7 @@ def propose_pull_fast(lab, pos, grid, n, nw, fix, pw, offt, off, dir_of, doff, l
         dc = k // nd
         dl = k - dc * nd
         status, lo, hi = _pull_end(i, off[_u(dc)], off[_u(dl)], fix, pos, grid, n, nw, dir_of, doff, wall, zs, zs2)
-    if status == 1 and fix and labs[4, 0] != 0:
+    if status == 1 and fix and check != 0:
         if not _reverse_returns(s, i, lo, hi, pos, grid, n, nw, dir_of, doff, wall):
             return 0, 0, 0
     return status, lo, hi
@@ -623,9 +625,9 @@ propose_inline = njit(cache=True, _nrt=False, inline="always")(propose.py_func)
 def cells_move(grid, frm, to, a, b):
     """Move monomers ``a..b`` from sites ``frm[k]`` to ``to[k]`` in the occupancy grid."""
     for k in range(a, b + 1):
-        grid[_u(frm[k])] = 0
+        grid[_u(frm[_u(k)])] = 0
     for k in range(a, b + 1):
-        grid[_u(to[k])] = k + 1
+        grid[_u(to[_u(k)])] = k + 1
 
 
 cells_move_inline = njit(cache=True, _nrt=False, inline="always")(cells_move.py_func)

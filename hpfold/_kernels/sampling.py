@@ -184,6 +184,118 @@ def _propose_step(T, G, pw, offt, mtype, lab, pos, grid, n, nw):
     return status, a, b
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def _metropolis(grid, pos, nw, a, b, types, iw, next_active, offt, ptab, beta, r0, r1, r2, r3):
+    """Apply a valid proposal (monomers ``a..b`` to ``nw[a..b]``) to the grid and test it.
+
+    The energy change comes from the moved monomers' contacts before and after; a rise
+    dE is accepted with ``ptab[dE]`` (``exp(-beta dE)`` beyond the table) against one draw,
+    and a rejected move is taken back out of the grid.  ``pos`` is left alone.  Returns
+    ``(accept, dE, energy evaluated, r0, r1, r2, r3)``.
+    """
+    accept = True
+    dE = 0
+    ev = 0
+    if next_active[_u(a)] <= b:
+        c0 = contacts_inline(grid, pos, a, b, types, iw, next_active, offt)
+        cells_move_inline(grid, pos, nw, a, b)
+        c1 = contacts_inline(grid, nw, a, b, types, iw, next_active, offt)
+        ev = 1
+        dE = c1 - c0
+        if dE > 0:
+            x, r0, r1, r2, r3 = xoshiro_next(r0, r1, r2, r3)
+            u = to_unit(x)
+            p = ptab[_u(dE)] if dE < ptab.shape[0] else math.exp(-beta * dE)
+            if not (u < p):
+                accept = False
+                cells_move_inline(grid, nw, pos, a, b)
+    else:
+        cells_move_inline(grid, pos, nw, a, b)
+    return accept, dE, ev, r0, r1, r2, r3
+
+
+@njit(cache=True, _nrt=False)
+def _new_best(pos, n, E, s, best, best_pos, target, reached):
+    """Record energy E at step s as the chain's best (and the step the target was reached)."""
+    best[0] = E
+    best[1] = s
+    for k in range(n):
+        best_pos[k] = pos[k]
+    if E <= target and not reached:
+        best[2] = s
+        reached = True
+    return reached
+
+
+@njit(cache=True, _nrt=False)
+def _save_frame(T, pos, n, cart, native, E, xyz, out_pos, out_obs, out_slot, slot, beta, f):
+    """:func:`record_frame` of row f, with the temperature slot and the temperature."""
+    record_frame(T, pos, n, cart, native, E, xyz, out_pos, out_obs, f)
+    out_slot[f] = slot
+    out_obs[4, f] = 1.0 / beta if beta > 0 else np.inf
+
+
+@njit(cache=True, _nrt=False)
+def _pull_chain(T, G, pw, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active, mtype, nl,
+                ptab, beta, every, frame_base, cart, native, xyz, out_pos, out_obs, out_slot, slot, counters,
+                best, best_pos, target):
+    """:func:`run_chain` for one pull move type (``nl > 0`` slots) at a fixed temperature.
+
+    The same steps, draws and results as the general loop, in a smaller loop: no mixture
+    draw, no annealing, no other move types.  Returns (energy, steps done, energy evaluations).
+    """
+    E = energy
+    evals = 0
+    s = step0
+    best_e = best[0]
+    reached = best[2] >= 0
+    next_frame = (s // every + 1) * every
+    fix = mtype == T_PULL
+    off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
+    r0 = rng[0]
+    r1 = rng[1]
+    r2 = rng[2]
+    r3 = rng[3]
+    val = 0
+    acc = 0
+    while s < step1:
+        x, r0, r1, r2, r3 = xoshiro_next(r0, r1, r2, r3)
+        lab = unit_times(x, nl)                             # = int(to_unit(x) * nl)
+        if lab >= nl:
+            lab = nl - 1
+        status, a, b = propose_pull_fast(lab, pos, grid, n, nw, fix, pw, offt, off, dir_of, doff, labs, wall)
+        if status < 0:
+            status, a, b = propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a)
+        s += 1
+        if status > 0:
+            val += 1
+            accept, dE, ev, r0, r1, r2, r3 = _metropolis(grid, pos, nw, a, b, types, iw, next_active, offt, ptab,
+                                                          beta, r0, r1, r2, r3)
+            evals += ev
+            if accept:
+                for k in range(a, b + 1):
+                    pos[_u(k)] = nw[_u(k)]
+                E += dE
+                acc += 1
+                if E < best_e:
+                    best_e = E
+                    reached = _new_best(pos, n, E, s, best, best_pos, target, reached)
+        if s == next_frame:
+            next_frame += every
+            _save_frame(T, pos, n, cart, native, E, xyz, out_pos, out_obs, out_slot, slot, beta,
+                        s // every - frame_base - 1)
+        if reached:
+            break
+    rng[0] = r0
+    rng[1] = r1
+    rng[2] = r2
+    rng[3] = r3
+    counters[_u(mtype), C_ATTEMPTED] += s - step0
+    counters[_u(mtype), C_VALID] += val
+    counters[_u(mtype), C_ACCEPTED] += acc
+    return E, s - step0, evals
+
+
 @njit(cache=True, _nrt=False)
 def run_chain(T, G, pw, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active,
               mix_codes, mix_cum, mix_nlab, ptab, beta, anneal, every, frame_base,
@@ -197,12 +309,17 @@ def run_chain(T, G, pw, offt, n, pos, grid, nw, energy, rng, step0, step1, types
     stops right after reaching ``target``.  ``anneal`` = [kind, T start, T end, total steps,
     update interval] with kind 0 for a fixed temperature (``ptab``/``beta`` are then left
     alone).  Frames are saved after every global step that is a multiple of ``every``,
-    into row ``step // every - frame_base - 1``.  Returns (energy, steps done, energy evaluations).
+    into row ``step // every - frame_base - 1``.  A single pull move type at a fixed
+    temperature runs in :func:`_pull_chain`.  Returns (energy, steps done, energy evaluations).
     """
-    E = energy
     nmix = mix_codes.shape[0]
-    kmax = ptab.shape[0]
     akind = int(anneal[0])
+    if (nmix == 1 and akind == 0 and mix_nlab[0] > 0
+            and (mix_codes[0] == T_PULL or mix_codes[0] == T_PULL_LESH)):
+        return _pull_chain(T, G, pw, offt, n, pos, grid, nw, energy, rng, step0, step1, types, iw, next_active,
+                           mix_codes[0], mix_nlab[0], ptab, beta, every, frame_base, cart, native, xyz, out_pos,
+                           out_obs, out_slot, slot, counters, best, best_pos, target)
+    E = energy
     aevery = int(anneal[4])
     evals = 0
     s = step0
@@ -251,23 +368,9 @@ def run_chain(T, G, pw, offt, n, pos, grid, nw, energy, rng, step0, step1, types
                 val0 += 1
             else:
                 counters[_u(mtype), C_VALID] += 1
-            accept = True
-            dE = 0
-            if next_active[_u(a)] <= b:
-                c0 = contacts_inline(grid, pos, a, b, types, iw, next_active, offt)
-                cells_move_inline(grid, pos, nw, a, b)
-                c1 = contacts_inline(grid, nw, a, b, types, iw, next_active, offt)
-                evals += 1
-                dE = c1 - c0
-                if dE > 0:
-                    x, r0, r1, r2, r3 = xoshiro_next(r0, r1, r2, r3)
-                    u = to_unit(x)
-                    p = ptab[_u(dE)] if dE < kmax else math.exp(-beta * dE)
-                    if not (u < p):
-                        accept = False
-                        cells_move_inline(grid, nw, pos, a, b)
-            else:
-                cells_move_inline(grid, pos, nw, a, b)
+            accept, dE, ev, r0, r1, r2, r3 = _metropolis(grid, pos, nw, a, b, types, iw, next_active, offt, ptab,
+                                                          beta, r0, r1, r2, r3)
+            evals += ev
             if accept:
                 for k in range(a, b + 1):
                     pos[_u(k)] = nw[_u(k)]
@@ -278,19 +381,11 @@ def run_chain(T, G, pw, offt, n, pos, grid, nw, energy, rng, step0, step1, types
                     counters[_u(mtype), C_ACCEPTED] += 1
                 if E < best_e:
                     best_e = E
-                    best[0] = E
-                    best[1] = s
-                    for k in range(n):
-                        best_pos[k] = pos[k]
-                    if E <= target and not reached:
-                        best[2] = s
-                        reached = True
+                    reached = _new_best(pos, n, E, s, best, best_pos, target, reached)
         if s == next_frame:
             next_frame += every
-            f = s // every - frame_base - 1
-            record_frame(T, pos, n, cart, native, E, xyz, out_pos, out_obs, f)
-            out_slot[f] = slot
-            out_obs[4, f] = 1.0 / beta if beta > 0 else np.inf
+            _save_frame(T, pos, n, cart, native, E, xyz, out_pos, out_obs, out_slot, slot, beta,
+                        s // every - frame_base - 1)
         if reached:
             break
     rng[0] = r0
