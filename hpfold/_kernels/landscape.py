@@ -223,7 +223,7 @@ def neighbour_block(neighbours, s0, s1, c0, dirs, level_stop, vectors, group, mo
                            key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def process_neighbours(s, row, k, buf, level_stop, group, candidates, bits, table, shift,
                        key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing):
     """Canonicalise and look up the ``k`` neighbours of state ``s`` in ``buf``; write row ``row``."""
@@ -460,12 +460,14 @@ def tree_barriers(n_minima, min_energy, tree_parent, merge_saddle):
 # function argument is compiled again in every process.  numba does not invalidate this cache when
 # ``moves.py`` changes: clear ``hpfold/_kernels/__pycache__`` after editing the move kernels.
 try:
+    from .moves import geometry as _geometry
     from .moves import neighbour_workspace as _neighbour_workspace
+    from .moves import neighbours_into as _neighbours_into
     from .moves import neighbours_with as _neighbours_with
     from .neighbour_energy import neighbours_below as _neighbours_below
     from .neighbour_energy import workspace as _energy_workspace
 except ImportError:  # the move kernels are not installed yet
-    _neighbour_workspace = _neighbours_with = None
+    _neighbour_workspace = _neighbours_with = _neighbours_into = _geometry = None
 
 
 @njit(cache=True, nogil=True)
@@ -484,8 +486,17 @@ def neighbour_block_moves(s0, s1, c0, dirs, level_stop, vectors, group, move_mas
     tmp = np.zeros(n_words, dtype=np.uint64)
     found = np.empty(max_k, dtype=np.int64)
     ws = _neighbour_workspace(length + 1, vectors, group, max_k)
+    _moves_rows(s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits, table, shift, out_nbr,
+                out_cnt, target, out_up, out_down, out_missing, buf, key, tmp, found, ws, _geometry(ws[0]),
+                np.empty(length + 1, dtype=np.uint64))
+
+
+@njit(cache=True, _nrt=False)
+def _moves_rows(s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits, table, shift, out_nbr,
+                out_cnt, target, out_up, out_down, out_missing, buf, key, tmp, found, ws, G, prefix):
+    """The state loop of :func:`neighbour_block_moves` in its scratch arrays (no reference counting)."""
     for s in range(s0, s1):
-        k = _neighbours_with(dirs[s], vectors, ws, move_mask, buf, True)
+        k = _neighbours_into(dirs[s], vectors, ws, G, move_mask, buf, True, prefix)
         process_neighbours(s, s - c0, k, buf, level_stop, group, candidates, bits, table, shift,
                            key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
 
@@ -665,6 +676,17 @@ def connect_pair(dirs_a, dirs_b, level_cap, budget, types, matrix, vectors, grou
     side = np.zeros(budget + 2, dtype=np.int64)
     queue = np.zeros(budget + 2, dtype=np.int64)
     pending = np.zeros(budget + 2, dtype=np.int64)
+    return _connect_floods(dirs_a, dirs_b, level_cap, budget, types, matrix, group, move_mask, candidates, bits,
+                           n_words, wsp, off, egrid, center, sites, buf, nbe, key, tmp, table, shift, used, store,
+                           energy, side, queue, pending)
+
+
+@njit(cache=True, _nrt=False)
+def _connect_floods(dirs_a, dirs_b, level_cap, budget, types, matrix, group, move_mask, candidates, bits, n_words,
+                    wsp, off, egrid, center, sites, buf, nbe, key, tmp, table, shift, used, store, energy, side,
+                    queue, pending):
+    """The two floods of :func:`connect_pair` in its scratch arrays (no allocation, no reference counting)."""
+    length = dirs_a.shape[0]
     n_pending = 0
     n_used = 0
     n_store = 0

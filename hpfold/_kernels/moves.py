@@ -690,30 +690,37 @@ def fill_walls(grid, S, dim, wall):
 
 @njit(cache=True)
 def place_chain(T, dirs, vectors, pos, grid):
-    """Put the walk ``dirs`` in the middle of a walled, empty grid; False if it is not self-avoiding."""
+    """Put the walk ``dirs`` in the middle of a walled, empty grid; False if it is not self-avoiding.
+
+    Allocates nothing (two passes over the walk: its bounding box, then the sites), so that it
+    can be called from the kernels compiled without reference counting.
+    """
     dim = T[H_DIM]
     S = T[H_S]
     n = dirs.shape[0] + 1
-    xyz = np.zeros((n, dim), dtype=np.int64)
-    for k in range(1, n):
-        for a in range(dim):
-            xyz[k, a] = xyz[k - 1, a] + vectors[dirs[k - 1], a]
     shift = 0
     stride = 1
     for a in range(dim):
-        lo = xyz[:, a].min()
-        hi = xyz[:, a].max()
+        x = 0
+        lo = 0
+        hi = 0
+        for k in range(1, n):
+            x += vectors[dirs[k - 1], a]
+            lo = min(lo, x)
+            hi = max(hi, x)
         if hi - lo > S - 3:
             return False
         shift += (S // 2 - (lo + hi) // 2) * stride
         stride *= S
     ok = True
+    p = shift
     for k in range(n):
-        p = shift
-        stride = 1
-        for a in range(dim):
-            p += xyz[k, a] * stride
-            stride *= S
+        if k > 0:
+            d = dirs[k - 1]
+            stride = 1
+            for a in range(dim):
+                p += vectors[d, a] * stride
+                stride *= S
         pos[k] = p
         if grid[p] != 0:
             ok = False
@@ -850,12 +857,23 @@ def keep_row(out, row, m, table, prefix, lo, count):
 @njit(cache=True)
 def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
     """:func:`all_neighbours` (``distinct=True``) or :func:`proposal_results` with a workspace."""
+    return neighbours_into(dirs, vectors, ws, geometry(ws[0]), move_mask, out, distinct,
+                           np.empty(dirs.shape[0] + 1, np.uint64))
+
+
+@njit(cache=True, _nrt=False)
+def neighbours_into(dirs, vectors, ws, G, move_mask, out, distinct, prefix):
+    """:func:`neighbours_with` with ``G = geometry(ws[0])`` and ``prefix`` (uint64 [N], scratch) given.
+
+    Allocates nothing and is compiled without reference counting (``_nrt=False``): the
+    atomic reference counts of the array views in the slot loop otherwise dominate its time.
+    """
     T, grid, pos, nw, cand, row, table = ws
-    G = geometry(T)
     off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
     n = dirs.shape[0] + 1
     m = n - 1
-    table[:] = -1
+    for h in range(table.shape[0]):
+        table[h] = -1
     if not place_chain(T, dirs, vectors, pos, grid):
         for k in range(n):
             if grid[pos[k]] == k + 1:
@@ -863,8 +881,7 @@ def neighbours_with(dirs, vectors, ws, move_mask, out, distinct):
         return -1
     doff_t = T[H_DOFF]
     b_dir = T[H_DIROF]
-    prefix = np.empty(n, dtype=np.uint64)  # FNV hashes (_hash_dirs) of the prefixes of dirs
-    prefix_hashes(dirs, m, prefix)
+    prefix_hashes(dirs, m, prefix)  # FNV hashes (_hash_dirs) of the prefixes of dirs
     count = 0
     for mtype in range(4):
         if not (move_mask >> mtype) & 1:

@@ -98,17 +98,27 @@ def _recall(base, base_shift, memo, memo_shift, key, log):
     A logged read is the key and the value returned.  Returns ``(value, reads, n)``.
     """
     on, reads, n_read = log
+    if on:
+        reads = _grow_rows(reads, n_read)
+    hit, n_read = _recall_into(base, base_shift, memo, memo_shift, key, on, reads, n_read)
+    return hit, reads, n_read
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _recall_into(base, base_shift, memo, memo_shift, key, on, reads, n_read):
+    """:func:`_recall` into ``reads`` as it is: ``(value, n)``, n = -1 (nothing logged) when ``reads`` is full."""
     hit = table_lookup(base, key, base_shift)
     if hit < 0:
         hit = table_lookup(memo, key, memo_shift)
     if on:
-        reads = _grow_rows(reads, n_read)
+        if n_read >= reads.shape[0]:
+            return hit, -1
         n_words = key.shape[0]
         for w in range(n_words):
             reads[n_read, w] = key[w]
         reads[n_read, n_words] = np.uint64(hit + 1)
         n_read += 1
-    return hit, reads, n_read
+    return hit, n_read
 
 
 @njit(cache=True)
@@ -170,9 +180,25 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
     Returns ``(exit_found, exit_e, complete, joined, fallback, n_store, rep, reads, n_read)``: the
     best exit is left in ``best``, the states walked in ``store[:n_store]`` (``rep`` the smallest
     canonical key), ``joined`` a minimum of this energy met in the memo (-1), ``fallback`` another
-    minimum met (-1); ``table`` is left empty.
+    minimum met (-1); ``table`` is left empty.  The walk itself is :func:`_walk`; when its log of
+    reads fills up, the log is doubled and the walk (a function of its inputs) run again.
     """
     on, reads, n_read = log
+    while True:
+        res = _walk(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
+                    store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, on,
+                    reads, n_read)
+        if res[7] >= 0:
+            return res[0], res[1], res[2], res[3], res[4], res[5], res[6], reads, res[7]
+        reads = _grow_rows(reads, reads.shape[0])
+
+
+@njit(cache=True, _nrt=False)
+def _walk(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used, store,
+          best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, on, reads, n_read):
+    """The walk of :func:`_walk_plateau`, allocation free (no reference counting): ``(exit_found, exit_e,
+    complete, joined, fallback, n_store, rep, n_read)``, n_read = -1 when ``reads`` filled up (the
+    walk was abandoned, ``table`` left empty)."""
     length = store.shape[1]
     n_used = 0
     n_store = 1
@@ -204,7 +230,10 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
                     continue  # this layer has an exit: the next layer is not needed
                 if table_lookup(table, key, shift) >= 0:
                     continue  # walked already (its memo entry, if any, was looked at then)
-                hit, reads, n_read = _recall(base, base_shift, memo, memo_shift, key, (on, reads, n_read))
+                hit, n_read = _recall_into(base, base_shift, memo, memo_shift, key, on, reads, n_read)
+                if n_read < 0:
+                    set_clear(table, used, n_used)
+                    return exit_found, exit_e, complete, joined, fallback, n_store, rep, -1
                 if hit >= 0:
                     if min_energy[hit // 2] == e_cur:
                         joined = hit // 2  # the plateau of a minimum already walked (in part)
@@ -229,7 +258,7 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
         layer_start = layer_end
         layer_end = n_store
     set_clear(table, used, n_used)
-    return exit_found, exit_e, complete, joined, fallback, n_store, rep, reads, n_read
+    return exit_found, exit_e, complete, joined, fallback, n_store, rep, n_read
 
 
 @njit(cache=True, nogil=True)
