@@ -1,7 +1,5 @@
 """``python -m hpfold``."""
-import sys
-
-from .cli import main
+from .cli import main_exit
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main_exit()

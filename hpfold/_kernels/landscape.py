@@ -22,6 +22,7 @@ thin wrappers that fix the function (see :mod:`hpfold.landscape.flooding`).
 """
 import numpy as np
 from numba import njit, prange
+from .prefetch import prefetch_row
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _NO_LIMIT = 1 << 62  # an energy threshold that keeps every neighbour
@@ -215,18 +216,21 @@ def neighbour_block(neighbours, s0, s1, c0, dirs, level_stop, vectors, group, mo
     max_k = out_nbr.shape[1]
     buf = np.empty((max_k, length), dtype=np.int8)
     key = np.zeros(n_words, dtype=np.uint64)
-    tmp = np.zeros(n_words, dtype=np.uint64)
+    keys = np.zeros((max_k, n_words), dtype=np.uint64)
     found = np.empty(max_k, dtype=np.int64)
     for s in range(s0, s1):
         k = neighbours(dirs[s], vectors, group, move_mask, buf)
         process_neighbours(s, s - c0, k, buf, level_stop, group, candidates, bits, table, shift,
-                           key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
+                           key, keys, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
 
 
 @njit(cache=True, _nrt=False)
 def process_neighbours(s, row, k, buf, level_stop, group, candidates, bits, table, shift,
-                       key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing):
-    """Canonicalise and look up the ``k`` neighbours of state ``s`` in ``buf``; write row ``row``."""
+                       key, keys, found, out_nbr, out_cnt, target, out_up, out_down, out_missing):
+    """Canonicalise and look up the ``k`` neighbours of state ``s`` in ``buf``; write row ``row``.
+
+    ``key`` (uint64 [n_words]) and ``keys`` (uint64 [max_k, n_words]) are scratch.
+    """
     if k < 0:
         out_missing[row] = 1 << 40  # the neighbour function refused the state: an error upstream
         out_cnt[row] = 0
@@ -235,11 +239,14 @@ def process_neighbours(s, row, k, buf, level_stop, group, candidates, bits, tabl
         out_down[row] = 0
         return
     n_words = table.shape[1] - 1
+    # all keys first, their table rows prefetched, so that the cache misses of the lookups overlap
+    for j in range(k):
+        canonical_key(buf[j], group, candidates, bits, n_words, key, keys[j])
+        prefetch_row(table, _hash(keys[j], n_words, shift))
     nf = 0
     missing = 0
     for j in range(k):
-        canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
-        t = table_lookup(table, key, shift)
+        t = table_lookup(table, keys[j], shift)
         if t < 0:
             missing += 1
             continue
@@ -273,7 +280,7 @@ def process_neighbours(s, row, k, buf, level_stop, group, candidates, bits, tabl
     target[s] = found[0] if nf > 0 and level_stop[found[0]] < stop else -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)  # allocates nothing; reference counts of the array arguments were ~8% of a flood
 def consume_block(c0, c1, level_start, nbr, cnt, parent, size, down_s, down_r, n_down, adj_ptr, adj, n_adj):
     """Union same-level neighbours; record (state, old root) pairs for lower neighbours.
 
@@ -483,22 +490,22 @@ def neighbour_block_moves(s0, s1, c0, dirs, level_stop, vectors, group, move_mas
     max_k = out_nbr.shape[1]
     buf = np.empty((max_k, length), dtype=np.int8)
     key = np.zeros(n_words, dtype=np.uint64)
-    tmp = np.zeros(n_words, dtype=np.uint64)
+    keys = np.zeros((max_k, n_words), dtype=np.uint64)
     found = np.empty(max_k, dtype=np.int64)
     ws = _neighbour_workspace(length + 1, vectors, group, max_k)
     _moves_rows(s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits, table, shift, out_nbr,
-                out_cnt, target, out_up, out_down, out_missing, buf, key, tmp, found, ws, _geometry(ws[0]),
+                out_cnt, target, out_up, out_down, out_missing, buf, key, keys, found, ws, _geometry(ws[0]),
                 np.empty(length + 1, dtype=np.uint64))
 
 
 @njit(cache=True, _nrt=False)
 def _moves_rows(s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits, table, shift, out_nbr,
-                out_cnt, target, out_up, out_down, out_missing, buf, key, tmp, found, ws, G, prefix):
+                out_cnt, target, out_up, out_down, out_missing, buf, key, keys, found, ws, G, prefix):
     """The state loop of :func:`neighbour_block_moves` in its scratch arrays (no reference counting)."""
     for s in range(s0, s1):
         k = _neighbours_into(dirs[s], vectors, ws, G, move_mask, buf, True, prefix)
         process_neighbours(s, s - c0, k, buf, level_stop, group, candidates, bits, table, shift,
-                           key, tmp, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
+                           key, keys, found, out_nbr, out_cnt, target, out_up, out_down, out_missing)
 
 
 def _neighbour_block_threaded(n_sub, s0, s1, c0, dirs, level_stop, vectors, group, move_mask, candidates, bits,

@@ -134,5 +134,7 @@ def main(argv=None) -> int:
 
 
 def main_exit():
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point (and ``python -m hpfold``): :func:`main` with the start-up collector policy."""
+    from ._startup import run
+
+    sys.exit(run(main))
