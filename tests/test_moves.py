@@ -243,3 +243,22 @@ def test_dimer_neighbours_are_the_other_orientations():
     from hpfold.moves import neighbours as _neighbours
     for moves in ("pull", "local", "pull_lesh", "pivot"):
         assert sorted(_neighbours("0", "square", moves).ravel().tolist()) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("lattice, n, moves", [("square", 9, mk.PULL | mk.PIVOT), ("cubic", 7, mk.PULL | mk.LOCAL)])
+def test_a_reused_workspace_empties_its_row_table(lattice, n, moves):
+    """Only the slots filled are cleared after a call: the next call (and a fresh workspace) agree."""
+    lat = get_lattice(lattice)
+    rows = mk.max_neighbours(n, lat.n_directions, lat.order, moves)
+    ws = mk.neighbour_workspace(n, lat.vectors, lat.group, rows)
+    table = ws[6]
+    cap = int(table[-1])
+    assert cap & (cap - 1) == 0 and cap >= 2 * rows + 2 and table.shape[0] == cap + rows + 1
+    reused, fresh = (np.zeros((rows, n - 1), dtype=np.int8) for _ in range(2))
+    for w in _random_walks(n, lattice, 60, seed=3):
+        w = np.asarray(w, dtype=np.int8)
+        k = mk.neighbours_with(w, lat.vectors, ws, moves, reused, True)
+        assert k > 0 and np.all(table[:cap] == -1)
+        kf = mk.all_neighbours(w, lat.vectors, lat.group, moves, fresh)
+        assert kf == k and np.array_equal(reused[:k], fresh[:k])
+        assert len({tuple(r) for r in reused[:k]}) == k

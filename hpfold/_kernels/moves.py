@@ -45,7 +45,7 @@ Slots (``nd`` directions, ``P = nd - 2`` directions other than ``+-v``):
 import numpy as np
 from numba import njit
 
-__all__ = ["LOCAL", "PULL", "PULL_LESH", "PIVOT", "MOVE_BITS", "N_MOVE_TYPES", "all_neighbours", "find_row", "moved_row",
+__all__ = ["LOCAL", "PULL", "PULL_LESH", "PIVOT", "MOVE_BITS", "N_MOVE_TYPES", "all_neighbours", "find_row", "moved_row", "row_table", "clear_rows",
            "prefix_hashes",
            "max_neighbours", "proposal_results", "geometry", "neighbour_workspace", "neighbours_with", "n_labels", "propose", "build_tables", "grid_side"]
 
@@ -756,11 +756,32 @@ def neighbour_workspace(n, vectors, group, max_rows):
         ncell *= S
     grid = np.zeros(ncell, dtype=np.uint16)
     fill_walls(grid, S, dim, n + 1)
+    return (T, grid, np.zeros(n, dtype=np.int64), np.zeros(2 * n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+            np.zeros(max(n - 1, 1), dtype=np.int8), row_table(max_rows))
+
+
+@njit(cache=True)
+def row_table(max_rows):
+    """The hash table of :func:`find_row` for up to ``max_rows`` rows, empty.
+
+    int64 ``[cap + max_rows + 1]``: ``cap`` (a power of two, at least ``2 max_rows + 2``) slots
+    holding a row number or -1, then the log of the slots filled (``cap + i`` holds the slot of
+    row ``i``, so that :func:`clear_rows` empties only those), then ``cap`` itself.
+    """
     cap = 1
     while cap < 2 * max_rows + 2:
         cap *= 2
-    return (T, grid, np.zeros(n, dtype=np.int64), np.zeros(2 * n, dtype=np.int64), np.zeros(n, dtype=np.int64),
-            np.zeros(max(n - 1, 1), dtype=np.int8), np.full(cap, -1, dtype=np.int64))
+    table = np.full(cap + max_rows + 1, -1, dtype=np.int64)
+    table[cap + max_rows] = cap
+    return table
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def clear_rows(table, n_rows):
+    """Empty the slots of the first ``n_rows`` rows kept in ``table`` (see :func:`row_table`)."""
+    cap = table[table.shape[0] - 1]
+    for i in range(n_rows):
+        table[table[cap + i]] = -1
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -803,7 +824,7 @@ def find_row(out, row, m, table, prefix, lo):
     The hash is :func:`_hash_dirs` of ``row``, resumed from ``prefix[lo]`` (``row[:lo]`` equals the
     hashed prefix).  Returns ``(slot, found)``: the table slot holding ``row``, or the free slot for it.
     """
-    cap = table.shape[0]
+    cap = table[table.shape[0] - 1]
     h = prefix[lo]
     for k in range(lo, m):
         h = (h ^ np.uint64(row[k] + 1)) * np.uint64(1099511628211)
@@ -841,14 +862,17 @@ def propose_recentred(T, G, mtype, lab, pos, grid, n, nw, a):
 def keep_row(out, row, m, table, prefix, lo, count):
     """Append ``row`` as ``out[count]`` unless :func:`find_row` has it already.
 
-    Returns ``(count, appended)``; count -2 when ``out`` is full.
+    Returns ``(count, appended)``; count -2 when ``out`` (or the table's log) is full.  The caller
+    empties the table with :func:`clear_rows` once done with the rows.
     """
     slot, found = find_row(out, row, m, table, prefix, lo)
     if found:
         return count, False
-    if count >= out.shape[0]:
+    cap = table[table.shape[0] - 1]
+    if count >= out.shape[0] or cap + count >= table.shape[0] - 1:
         return -2, False
     table[slot] = count
+    table[cap + count] = slot  # the log of filled slots, for clear_rows
     for k in range(m):
         out[count, k] = row[k]
     return count + 1, True
@@ -872,8 +896,6 @@ def neighbours_into(dirs, vectors, ws, G, move_mask, out, distinct, prefix):
     off, dir_of, doff, perp, alt, grp, labs, nd, P, NC, wall = G
     n = dirs.shape[0] + 1
     m = n - 1
-    for h in range(table.shape[0]):
-        table[h] = -1
     if not place_chain(T, dirs, vectors, pos, grid):
         for k in range(n):
             if grid[pos[k]] == k + 1:
@@ -883,6 +905,7 @@ def neighbours_into(dirs, vectors, ws, G, move_mask, out, distinct, prefix):
     b_dir = T[H_DIROF]
     prefix_hashes(dirs, m, prefix)  # FNV hashes (_hash_dirs) of the prefixes of dirs
     count = 0
+    n_kept = 0  # rows in the table (count, until out is full)
     for mtype in range(4):
         if not (move_mask >> mtype) & 1:
             continue
@@ -897,9 +920,10 @@ def neighbours_into(dirs, vectors, ws, G, move_mask, out, distinct, prefix):
             lo, same = moved_row(dirs, pos, nw, a, b, m, row, b_dir, doff_t, T)
             if distinct:
                 if not same:
-                    count, _ = keep_row(out, row, m, table, prefix, lo, count)
+                    count, kept = keep_row(out, row, m, table, prefix, lo, count)
                     if count < 0:
                         break
+                    n_kept += kept
                 continue
             if count >= out.shape[0]:
                 count = -2
@@ -911,6 +935,8 @@ def neighbours_into(dirs, vectors, ws, G, move_mask, out, distinct, prefix):
             break
     for k in range(n):
         grid[pos[k]] = 0
+    if distinct:
+        clear_rows(table, n_kept)
     return count
 
 

@@ -20,8 +20,8 @@ whose energy is at most the threshold, in the same order.
 import numpy as np
 from numba import njit
 
-from .moves import (H_DIROF, H_DOFF, T_PULL, _propose_pull, _u, cells_move_inline, geometry, keep_row, moved_row,
-                    n_labels, neighbour_workspace, place_chain, prefix_hashes, propose, propose_pull_fast,
+from .moves import (H_DIROF, H_DOFF, T_PULL, _propose_pull, _u, cells_move_inline, clear_rows, geometry, keep_row,
+                    moved_row, n_labels, neighbour_workspace, place_chain, prefix_hashes, propose, propose_pull_fast,
                     propose_recentred, pull_table)
 from .sampling import contacts, contacts_inline
 
@@ -143,8 +143,6 @@ def _below(dirs, threshold, wsp, move_mask, out, out_e, offt):
     iw, next_active = tables
     n = dirs.shape[0] + 1
     m = n - 1
-    for h in range(table.shape[0]):
-        table[h] = -1
     if not place_chain(T, dirs, vectors, pos, grid):
         for k in range(n):
             if grid[pos[k]] == k + 1:
@@ -156,6 +154,7 @@ def _below(dirs, threshold, wsp, move_mask, out, out_e, offt):
     prefix_hashes(dirs, m, prefix)
     fast_pull = len(offt) == 4 or len(offt) == 6   # square, cubic, triangular: P = z - 2 (see pull_table)
     count = 0
+    n_kept = 0  # rows in the table (count, until out is full)
     for mtype in range(4):
         if not (move_mask >> mtype) & 1:
             continue
@@ -189,10 +188,12 @@ def _below(dirs, threshold, wsp, move_mask, out, out_e, offt):
                 break
             if appended:
                 out_e[count - 1] = e
+                n_kept += 1
         if count < 0:
             break
     for k in range(n):
         grid[pos[k]] = 0
+    clear_rows(table, n_kept)
     return count, e0
 
 

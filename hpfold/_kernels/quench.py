@@ -23,6 +23,7 @@ from numba import njit
 from .landscape import (_hash, canonical_key, key_less, pack_into, set_clear, set_insert, set_table, table_lookup,
                         unpack_into)
 from .neighbour_energy import neighbours_below, walk_energy, workspace
+from .prefetch import prefetch_row
 
 __all__ = ["quench_state", "quench_rows", "quench_batch", "merge_block", "empty_table"]
 
@@ -174,7 +175,7 @@ def _prefer(e, key, row, have, e_best, best_key, best):
 
 @njit(cache=True)
 def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
-                  store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, log):
+                  store, best, key, keys, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, log):
     """Breadth-first walk of the plateau of ``store[0]`` (energy ``e_cur``) to its first layer with exits.
 
     Returns ``(exit_found, exit_e, complete, joined, fallback, n_store, rep, reads, n_read)``: the
@@ -186,7 +187,7 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
     on, reads, n_read = log
     while True:
         res = _walk(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
-                    store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, on,
+                    store, best, key, keys, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, on,
                     reads, n_read)
         if res[7] >= 0:
             return res[0], res[1], res[2], res[3], res[4], res[5], res[6], reads, res[7]
@@ -195,14 +196,15 @@ def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_wo
 
 @njit(cache=True, _nrt=False)
 def _walk(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used, store,
-          best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, on, reads, n_read):
+          best, key, keys, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, on, reads, n_read):
     """The walk of :func:`_walk_plateau`, allocation free (no reference counting): ``(exit_found, exit_e,
     complete, joined, fallback, n_store, rep, n_read)``, n_read = -1 when ``reads`` filled up (the
-    walk was abandoned, ``table`` left empty)."""
+    walk was abandoned, ``table`` left empty).  ``keys`` (uint64 [max_k, n_words]) is scratch: the
+    keys of one state's neighbours, computed first with their memo rows prefetched."""
     length = store.shape[1]
     n_used = 0
     n_store = 1
-    canonical_key(store[0], group, candidates, bits, n_words, tmp, key)
+    canonical_key(store[0], group, candidates, bits, n_words, key, key)
     _, _, n_used = set_insert(table, key, shift, 0, used, n_used)
     for w in range(n_words):
         best_key[w] = key[w]  # smallest member so far
@@ -217,11 +219,16 @@ def _walk(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, bud
     while layer_start < layer_end and not exit_found and complete:
         for head in range(layer_start, layer_end):
             k, _ = neighbours_below(store[head], exit_e if exit_found else e_cur, wsp, move_mask, buf, nbe)
+            for j in range(k):  # every key first, the memo rows of the plateau ones prefetched
+                canonical_key(buf[j], group, candidates, bits, n_words, key, keys[j])
+                if nbe[j] == e_cur and not exit_found:
+                    prefetch_row(base, _hash(keys[j], n_words, base_shift))
+                    prefetch_row(memo, _hash(keys[j], n_words, memo_shift))
             for j in range(k):
                 e = nbe[j]
                 if exit_found and e > exit_e:
                     continue
-                canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
+                key = keys[j]
                 if e < e_cur:
                     exit_e = _prefer(e, key, buf[j], exit_found, exit_e, exit_key, best)
                     exit_found = True
@@ -302,6 +309,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
     nbe = np.empty(max_k, dtype=np.int64)  # energies of the neighbours in ``buf``
     key = np.zeros(n_words, dtype=np.uint64)
     tmp = np.zeros(n_words, dtype=np.uint64)
+    keys = np.zeros((max_k, n_words), dtype=np.uint64)  # scratch of the plateau walk
     best_key = np.zeros(n_words, dtype=np.uint64)
     exit_key = np.zeros(n_words, dtype=np.uint64)
     cur = np.empty(length, dtype=np.int8)
@@ -352,7 +360,7 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
                 store[0, i] = cur[i]
             exit_found, exit_e, complete, joined, fallback, n_store, rep, reads, n_read = _walk_plateau(
                 e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
-                store, best, key, tmp, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy,
+                store, best, key, keys, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy,
                 (speculate, reads, n_read))
             if not complete:
                 exact = False
