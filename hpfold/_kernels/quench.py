@@ -173,6 +173,26 @@ def _prefer(e, key, row, have, e_best, best_key, best):
     return e
 
 
+@njit(cache=True, _nrt=False)
+def _lowest_below(cur, e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, key, best_key, best):
+    """The descent step: the lowest neighbour of ``cur`` below ``e_cur`` (ties: the smallest canonical key).
+
+    Returns ``(found, e_best)``; the neighbour is left in ``best`` and its key in ``best_key``.
+    Allocation free and compiled without reference counting (the row views of the loop).
+    """
+    k, _ = neighbours_below(cur, e_cur - 1, wsp, move_mask, buf, nbe)
+    e_best = e_cur
+    found = False
+    for j in range(k):
+        e = nbe[j]
+        if found and e > e_best:
+            continue
+        canonical_key(buf[j], group, candidates, bits, n_words, key, key)
+        e_best = _prefer(e, key, buf[j], found, e_best, best_key, best)
+        found = True
+    return found, e_best
+
+
 @njit(cache=True)
 def _walk_plateau(e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, budget, table, shift, used,
                   store, best, key, keys, best_key, exit_key, base, base_shift, memo, memo_shift, min_energy, log):
@@ -338,17 +358,8 @@ def quench_rows(dirs2d, r0, r1, types, matrix, vectors, group, move_mask, max_k,
                 for w in range(n_words):
                     path[n_path, w] = key[w]
                 n_path += 1
-            # the lowest neighbour of the current state
-            k, _ = neighbours_below(cur, e_cur - 1, wsp, move_mask, buf, nbe)
-            e_best = e_cur
-            found = False
-            for j in range(k):
-                e = nbe[j]
-                if found and e > e_best:
-                    continue
-                canonical_key(buf[j], group, candidates, bits, n_words, tmp, key)
-                e_best = _prefer(e, key, buf[j], found, e_best, best_key, best)
-                found = True
+            found, e_best = _lowest_below(cur, e_cur, wsp, move_mask, buf, nbe, group, candidates, bits, n_words, key,
+                                          best_key, best)
             if found:
                 for i in range(length):
                     cur[i] = best[i]
