@@ -634,10 +634,11 @@ def set_table(n_items, n_words):
 
 @njit(cache=True, inline="always")
 def set_clear(table, used, n_used):
+    """Empty the slots ``used[:n_used]`` of a :func:`set_table` (a zero value marks a slot free; its
+    key words are left stale, as :func:`set_insert` and :func:`table_lookup` read them only behind
+    a non-zero value)."""
     for i in range(n_used):
-        h = used[i]
-        for w in range(table.shape[1]):
-            table[h, w] = 0
+        table[used[i], 0] = 0
 
 
 @njit(cache=True, inline="always")

@@ -222,7 +222,7 @@ def build_tables(vectors, group, side, n):
     return T
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def n_labels(mtype, n, T):
     """Number of slots of move type ``mtype`` (0 local, 1 pull, 2 pull_lesh, 3 pivot) for N = n."""
     nd = T[H_ND]
@@ -641,7 +641,7 @@ def decode_site(p, S, dim, out):
         p //= S
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def recenter(T, pos, grid, n, about):
     """Translate the chain: its bounding box (``about < 0``) or monomer ``about`` to the grid centre."""
     dim = T[H_DIM]
@@ -688,7 +688,7 @@ def fill_walls(grid, S, dim, wall):
                 grid[x * S2 + y * S + S - 1] = wall
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def place_chain(T, dirs, vectors, pos, grid):
     """Put the walk ``dirs`` in the middle of a walled, empty grid; False if it is not self-avoiding.
 
